@@ -1,0 +1,15 @@
+from django.contrib.auth.models import User
+from rest_framework.viewsets import ModelViewSet
+
+from .pagination import BoundedListPagination
+from .permissions import IsStaffOrReadOnly
+from .serializers import UserSerializer
+
+
+class UserViewSet(ModelViewSet):
+    """The users API over HTTP; ``view_as_consumer`` serves it over a WebSocket too."""
+
+    queryset = User.objects.order_by("pk")
+    serializer_class = UserSerializer
+    permission_classes = [IsStaffOrReadOnly]
+    pagination_class = BoundedListPagination

@@ -1,0 +1,155 @@
+"""``view_as_consumer``: serve an existing DRF view or viewset over a WebSocket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+
+from django.http import HttpResponseBase
+from rest_framework.viewsets import ViewSetMixin
+
+from .actions import ActionSpec
+from .consumers import AsyncAPIConsumer
+from .exceptions import ActionError
+from .replies import error_list
+from .requests import PAGING_KEYS, ActionRequest, http_request_from_scope
+
+DEFAULT_MAPPED_ACTIONS: dict[str, str] = {
+    "list": "GET",
+    "retrieve": "GET",
+    "create": "POST",
+    "update": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
+}
+
+# WebSocket action -> (viewset method, HTTP method, acts on one object)
+VIEWSET_ACTIONS: dict[str, tuple[str, str, bool]] = {
+    "list": ("list", "GET", False),
+    "retrieve": ("retrieve", "GET", True),
+    "create": ("create", "POST", False),
+    "update": ("update", "PUT", True),
+    "patch": ("partial_update", "PATCH", True),
+    "delete": ("destroy", "DELETE", True),
+}
+
+LIST_PARAMS = (*PAGING_KEYS, "query")
+
+
+class ViewConsumer(AsyncAPIConsumer):
+    """Runs a DRF view for each request, as if it had come over HTTP."""
+
+    permission_classes: ClassVar[list] = []
+    throttle_classes: ClassVar[list] = []
+    max_page_size: ClassVar[int | None] = 1000
+    views: ClassVar[dict[str, Callable]] = {}
+
+    def run_view(self, request: ActionRequest, **kwargs: Any) -> tuple[Any, int]:
+        """Called on the database thread with the checked request for any action."""
+        message = request.message
+        if self.lookup_kwarg in message:
+            kwargs.setdefault(self.lookup_kwarg, message[self.lookup_kwarg])
+        query = dict(request.query_params)
+        query.update({key: message[key] for key in PAGING_KEYS if key in message})
+        http_request = http_request_from_scope(
+            self.scope, request.method, body=message.get("data"), query=query
+        )
+        http_request.user = self.user
+        if "session" in self.scope:
+            http_request.session = self.scope["session"]
+        # The handshake passed the Origin check, which stands in for CSRF on a WebSocket.
+        http_request._dont_enforce_csrf_checks = True
+        return response_result(self.views[request.action](http_request, **kwargs))
+
+
+def response_result(response: HttpResponseBase) -> tuple[Any, int]:
+    """A view's response as ``(data, status)``; error statuses raise ``ActionError``."""
+    if hasattr(response, "data"):
+        data = response.data
+    elif getattr(response, "streaming", False) or not response.content:
+        data = None
+    elif response.get("Content-Type", "").startswith("application/json"):
+        data = json.loads(response.content)
+    else:
+        data = response.content.decode(response.charset or "utf-8")
+    if response.status_code >= 400:
+        raise ActionError(response.status_code, error_list(data))
+    return data, response.status_code
+
+
+def view_as_consumer(
+    view: Callable | type[ViewSetMixin],
+    mapped_actions: Mapping[str, str] | None = None,
+    actions: Iterable[str] | None = None,
+    **initkwargs: Any,
+):
+    """An ASGI app that serves ``view`` over a WebSocket, one consumer per connection.
+
+    ``view`` is a view function (``SomeAPIView.as_view()``) or a ViewSet class. For a view
+    function, ``mapped_actions`` maps action names to HTTP methods (list and retrieve GET,
+    create POST, update PUT, patch PATCH, delete DELETE by default). For a ViewSet, the
+    actions are its standard ones (``patch`` for ``partial_update``, ``delete`` for
+    ``destroy``) plus its extra ``@action`` methods. ``actions`` keeps only the named ones.
+    """
+    if isinstance(view, type) and issubclass(view, ViewSetMixin):
+        routes = viewset_routes(view, initkwargs)
+        lookup_kwarg = view.lookup_url_kwarg or view.lookup_field
+        name = view.__name__
+    else:
+        if initkwargs:
+            raise TypeError("initkwargs are only for ViewSet classes; pass them to as_view().")
+        routes = view_routes(view, mapped_actions or DEFAULT_MAPPED_ACTIONS)
+        lookup_kwarg = "pk"
+        name = getattr(view, "__name__", "View")
+    if actions is not None:
+        wanted = set(actions)
+        routes = {key: route for key, route in routes.items() if key in wanted}
+    consumer_class = type(f"{name}Consumer", (ViewConsumer,), {"lookup_field": lookup_kwarg})
+    consumer_class.views = {key: route_view for key, (_, route_view) in routes.items()}
+    consumer_class.available_actions = {
+        key: (spec, "run_view") for key, (spec, _) in routes.items()
+    }
+    return consumer_class.as_asgi()
+
+
+def view_routes(view: Callable, mapped_actions: Mapping[str, str]) -> dict[str, tuple]:
+    """Routes for a view function: any action may name an object with ``pk``."""
+    return {
+        name: (
+            ActionSpec(
+                name=name,
+                method=method.upper(),
+                params=frozenset({"pk", *LIST_PARAMS}),
+            ),
+            view,
+        )
+        for name, method in mapped_actions.items()
+    }
+
+
+def viewset_routes(viewset: type[ViewSetMixin], initkwargs: dict) -> dict[str, tuple]:
+    """Routes for a ViewSet class: its standard actions it implements, then its extra ones."""
+    basename = initkwargs.pop("basename", viewset.__name__.lower())
+    table = [
+        (name, method_name, http_method, detail)
+        for name, (method_name, http_method, detail) in VIEWSET_ACTIONS.items()
+        if hasattr(viewset, method_name)
+    ]
+    for extra in viewset.get_extra_actions():
+        http_method = next(iter(extra.mapping))
+        table.append((extra.__name__, extra.mapping[http_method], http_method, extra.detail))
+    routes = {}
+    for name, method_name, http_method, detail in table:
+        spec = ActionSpec(
+            name=name,
+            method=http_method.upper(),
+            detail=detail,
+            data="optional",
+            params=frozenset(() if detail else LIST_PARAMS),
+        )
+        view = viewset.as_view(
+            {http_method.lower(): method_name}, basename=basename, detail=detail, **initkwargs
+        )
+        routes[name] = (spec, view)
+    return routes

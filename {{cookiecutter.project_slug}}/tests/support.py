@@ -13,6 +13,7 @@ from config.asgi import application
 from users.consumers import UserConsumer
 
 ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")
 ROUTES = ("/ws/users/", "/ws/api/users/")
 PASSWORD = "correct-horse-battery-staple"
 REPLY_KEYS = {"action", "request_id", "response_status", "data", "errors"}
@@ -45,8 +46,10 @@ class ApiSocket:
         self.communicator = communicator
 
     @classmethod
-    async def open(cls, path: str, user: User | None = None, app=application) -> ApiSocket:
-        headers = [ORIGIN]
+    async def open(
+        cls, path: str, user: User | None = None, app=application, headers=()
+    ) -> ApiSocket:
+        headers = [HOST, ORIGIN, *headers]
         cookie = await sync_to_async(session_cookie)(user)
         if cookie:
             headers.append((b"cookie", f"sessionid={cookie}".encode()))
@@ -78,9 +81,9 @@ class ApiSocket:
 
 
 @asynccontextmanager
-async def connected(path: str, user: User | None = None, app=application):
+async def connected(path: str, user: User | None = None, app=application, headers=()):
     """An open ``ApiSocket`` for the block, closed afterwards."""
-    socket = await ApiSocket.open(path, user, app)
+    socket = await ApiSocket.open(path, user, app, headers)
     try:
         yield socket
     finally:
@@ -99,5 +102,12 @@ def sample_requests(target: User) -> dict[str, dict]:
     }
 
 
-SUCCESS_STATUS = {"list": 200, "retrieve": 200, "patch": 200, "update": 200, "create": 201, "delete": 204}
+SUCCESS_STATUS = {
+    "list": 200,
+    "retrieve": 200,
+    "patch": 200,
+    "update": 200,
+    "create": 201,
+    "delete": 204,
+}
 READ_ACTIONS = {"list", "retrieve"}

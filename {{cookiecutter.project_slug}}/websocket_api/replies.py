@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
@@ -60,6 +60,9 @@ def status_and_errors(exc: Exception, context: str = "") -> tuple[int, list]:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, SuspiciousOperation):
+        logger.warning("Refused a WebSocket request: %s", exc)
+        return 400, ["Bad request."]
     if isinstance(exc, exceptions.APIException):
         return exc.status_code, error_list(exc.detail)
     logger.exception("Unhandled error in WebSocket action %s", context or "(unknown)")

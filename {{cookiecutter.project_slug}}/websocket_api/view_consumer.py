@@ -94,7 +94,9 @@ def view_as_consumer(
     """
     if isinstance(view, type) and issubclass(view, ViewSetMixin):
         routes = viewset_routes(view, initkwargs)
-        lookup_kwarg = view.lookup_url_kwarg or view.lookup_field
+        lookup_kwarg = getattr(view, "lookup_url_kwarg", None) or getattr(
+            view, "lookup_field", "pk"
+        )
         name = view.__name__
     else:
         if initkwargs:

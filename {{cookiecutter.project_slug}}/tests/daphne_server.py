@@ -1,0 +1,95 @@
+"""A real Daphne process serving the project, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class DaphneServer:
+    """``daphne config.asgi:application`` on 127.0.0.1 and a free port, on the test database.
+
+    It runs with production settings (DEBUG off), so it also checks they work.
+    """
+
+    def __init__(self, max_message_size: int = 1024 * 1024, env: dict | None = None) -> None:
+        self.port = free_port()
+        self.max_message_size = max_message_size
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.TemporaryFile()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        database = settings.DATABASES["default"]["NAME"]
+        env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings",
+            DJANGO_SECRET_KEY=settings.SECRET_KEY,
+            DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1",
+            DATABASE_URL=f"sqlite:///{database}",
+            **self.extra_env,
+        )
+        return env
+
+    def __enter__(self) -> DaphneServer:
+        command = [
+            sys.executable, "-m", "daphne",
+            "-b", "127.0.0.1", "-p", str(self.port),
+            "--websocket-max-message-size", str(self.max_message_size),
+            "config.asgi:application",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=self.environment(), stdout=self.log, stderr=self.log
+        )
+        self.wait_until_listening()
+        return self
+
+    def wait_until_listening(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Daphne exited early:\n{self.output()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"Daphne did not listen within {START_TIMEOUT} s:\n{self.output()}")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+        self.log.close()

@@ -1,4 +1,4 @@
-"""Settings for {{ cookiecutter.project_name }}, read from the environment.
+"""Project settings, read from the environment.
 
 Every value has a safe default for development, except that ``DJANGO_SECRET_KEY`` must
 be set once ``DJANGO_DEBUG`` is off. See the README for the full list.

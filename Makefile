@@ -1,0 +1,34 @@
+# `make demo` renders the default project and starts it; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= build
+WORKERS ?= 2
+
+.PHONY: demo test lint
+
+$(VENV)/.python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+		|| { echo "Python 3.10 or newer is needed (set PYTHON=python3.x)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.cookiecutter: $(VENV)/.python
+	$(BIN)/python -m pip install --quiet cookiecutter==2.7.1
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.python requirements-dev.txt {{cookiecutter.project_slug}}/requirements.txt {{cookiecutter.project_slug}}/requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.cookiecutter
+	$(BIN)/cookiecutter --no-input --overwrite-if-exists --output-dir $(DEMO_DIR) .
+	$(MAKE) -C $(DEMO_DIR)/realtime_api run PYTHON=$(abspath $(BIN)/python)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -n $(WORKERS) tests
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check hooks tests
+	$(BIN)/ruff format --check hooks tests

@@ -1,0 +1,59 @@
+"""Remove the files of the actions that were not chosen, and record the answers for replay."""
+
+import json
+import sys
+from pathlib import Path
+
+# The answers arrive as JSON text, never pasted into code.
+RAW_ANSWERS = r"""{{ cookiecutter | tojson }}"""
+
+# Action -> the files that exist only for it.
+ACTION_FILES = {
+    "list": ["websocket_api/mixins/list.py", "tests/test_action_list.py"],
+    "retrieve": ["websocket_api/mixins/retrieve.py", "tests/test_action_retrieve.py"],
+    "patch": ["websocket_api/mixins/patch.py", "tests/test_action_patch.py"],
+    "update": ["websocket_api/mixins/update.py", "tests/test_action_update.py"],
+    "create": ["websocket_api/mixins/create.py", "tests/test_action_create.py"],
+    "delete": ["websocket_api/mixins/delete.py", "tests/test_action_delete.py"],
+}
+
+# Keys that hold where the template and the output were, not what was chosen.
+MACHINE_KEYS = ("_template", "_output_dir", "_repo_dir", "_checkout")
+
+
+def is_yes(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "y", "on"}
+    return bool(value)
+
+
+def unchosen_actions(answers: dict) -> list[str]:
+    return [action for action in ACTION_FILES if not is_yes(answers[f"include_{action}"])]
+
+
+def remove_unchosen(project: Path, answers: dict) -> list[Path]:
+    """Delete the files of every action not chosen; return what was deleted."""
+    removed = []
+    for action in unchosen_actions(answers):
+        for relative in ACTION_FILES[action]:
+            path = project / relative
+            if path.exists():
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def record_answers(project: Path, answers: dict) -> Path:
+    """Write the answers as a replay file: ``cookiecutter --replay-file .cookiecutter.json``."""
+    kept = {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
+    path = project / ".cookiecutter.json"
+    path.write_text(json.dumps({"cookiecutter": kept}, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+if __name__ == "__main__":
+    answers = json.loads(RAW_ANSWERS)
+    project_dir = Path.cwd()
+    remove_unchosen(project_dir, answers)
+    record_answers(project_dir, answers)
+    sys.exit(0)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= build
 WORKERS ?= 2
 
-.PHONY: demo test lint
+.PHONY: demo test lint bench
 
 $(VENV)/.python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
@@ -32,3 +32,10 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check hooks tests
 	$(BIN)/ruff format --check hooks tests
+
+$(VENV)/.bench: $(VENV)/.installed benchmarks/requirements.txt
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench
+	$(BIN)/python benchmarks/retrieve_rate.py

@@ -30,8 +30,8 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n $(WORKERS) tests
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+	$(BIN)/ruff check hooks tests benchmarks
+	$(BIN)/ruff format --check hooks tests benchmarks
 
 $(VENV)/.bench: $(VENV)/.installed benchmarks/requirements.txt
 	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt

@@ -7,6 +7,7 @@ import tomllib
 from cookiecutter.exceptions import FailedHookException
 
 from tests.bakery import (
+    TEMPLATE_DIR,
     assert_django_checks_pass,
     assert_lint_clean,
     assert_succeeds,
@@ -92,3 +93,9 @@ def test_unusable_answers_are_refused_before_rendering(cookies, capfd, answers, 
     assert isinstance(result.exception, FailedHookException)
     assert result.project_path is None
     assert message in capfd.readouterr().err
+
+
+def test_the_templates_own_code_is_lint_clean():
+    folders = ["hooks", "tests", "benchmarks"]
+    assert_succeeds(python("-m", "ruff", "check", "--no-cache", *folders), TEMPLATE_DIR)
+    assert_succeeds(python("-m", "ruff", "format", "--check", "--no-cache", *folders), TEMPLATE_DIR)

@@ -27,6 +27,7 @@ demo: $(VENV)/.cookiecutter
 	$(MAKE) -C $(DEMO_DIR)/realtime_api run PYTHON=$(abspath $(BIN)/python)
 
 test: $(VENV)/.installed
+	sh "{{cookiecutter.project_slug}}/scripts/ensure-test-tools"
 	$(BIN)/python -m pytest -n $(WORKERS) tests
 
 lint: $(VENV)/.installed

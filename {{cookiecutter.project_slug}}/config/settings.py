@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "channels",
     "users",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -78,7 +79,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -179,6 +180,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Serve /static/ from Daphne itself: on in development; in production a proxy in front
+# usually serves STATIC_ROOT instead (see the README).
+SERVE_STATIC = env_bool("DJANGO_SERVE_STATIC", DEBUG)
 
 # Logging
 # https://docs.djangoproject.com/en/5.2/topics/logging/

@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("users.urls")),
     path("api-auth/", include("rest_framework.urls")),
+    path("", include("demo.urls")),
 ]

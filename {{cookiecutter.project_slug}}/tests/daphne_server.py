@@ -25,7 +25,8 @@ def free_port() -> int:
 class DaphneServer:
     """``daphne config.asgi:application`` on 127.0.0.1 and a free port, on the test database.
 
-    It runs with production settings (DEBUG off), so it also checks they work.
+    It runs the test settings, which are the production settings (DEBUG off) with the test
+    suite's password hasher, so that users the tests create can sign in.
     """
 
     def __init__(self, max_message_size: int = 1024 * 1024, env: dict | None = None) -> None:
@@ -43,9 +44,8 @@ class DaphneServer:
         database = settings.DATABASES["default"]["NAME"]
         env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
         env.update(
-            DJANGO_SETTINGS_MODULE="config.settings",
+            DJANGO_SETTINGS_MODULE="config.test_settings",
             DJANGO_SECRET_KEY=settings.SECRET_KEY,
-            DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1",
             DATABASE_URL=f"sqlite:///{database}",
             **self.extra_env,
         )

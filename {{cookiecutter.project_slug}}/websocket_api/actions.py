@@ -78,12 +78,18 @@ def action(
 
 
 def collect_actions(cls: type) -> dict[str, tuple[ActionSpec, str]]:
-    """Map each action name offered by ``cls`` to its spec and the method implementing it."""
+    """Map each action name offered by ``cls`` to its spec and the method implementing it.
+
+    Actions come in method resolution order, so in the order the mixins are listed; a
+    definition in a subclass wins over the one it overrides.
+    """
     found: dict[str, tuple[ActionSpec, str]] = {}
-    for klass in reversed(cls.__mro__):
+    seen_attributes: set[str] = set()
+    for klass in cls.__mro__:
         for attribute, value in vars(klass).items():
             spec = getattr(value, "action_spec", None)
-            if isinstance(spec, ActionSpec):
-                found = {k: v for k, v in found.items() if v[1] != attribute}
-                found[spec.name] = (spec, attribute)
+            if attribute in seen_attributes or not isinstance(spec, ActionSpec):
+                continue
+            seen_attributes.add(attribute)
+            found.setdefault(spec.name, (spec, attribute))
     return found

@@ -105,8 +105,7 @@ def view_as_consumer(
         lookup_kwarg = "pk"
         name = getattr(view, "__name__", "View")
     if actions is not None:
-        wanted = set(actions)
-        routes = {key: route for key, route in routes.items() if key in wanted}
+        routes = {key: routes[key] for key in actions if key in routes}
     consumer_class = type(f"{name}Consumer", (ViewConsumer,), {"lookup_field": lookup_kwarg})
     consumer_class.views = {key: route_view for key, (_, route_view) in routes.items()}
     consumer_class.available_actions = {

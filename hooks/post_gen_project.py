@@ -1,4 +1,4 @@
-"""Remove the files of the actions that were not chosen, and record the answers for replay."""
+"""Remove the files of the options that were not chosen, and record the answers for replay."""
 
 import json
 import sys
@@ -7,14 +7,19 @@ from pathlib import Path
 # The answers arrive as JSON text, never pasted into code.
 RAW_ANSWERS = r"""{{ cookiecutter | tojson }}"""
 
-# Action -> the files that exist only for it.
-ACTION_FILES = {
+# Option -> the files that exist only for it: one per CRUD action, and live updates.
+OPTION_FILES = {
     "list": ["websocket_api/mixins/list.py", "tests/test_action_list.py"],
     "retrieve": ["websocket_api/mixins/retrieve.py", "tests/test_action_retrieve.py"],
     "patch": ["websocket_api/mixins/patch.py", "tests/test_action_patch.py"],
     "update": ["websocket_api/mixins/update.py", "tests/test_action_update.py"],
     "create": ["websocket_api/mixins/create.py", "tests/test_action_create.py"],
     "delete": ["websocket_api/mixins/delete.py", "tests/test_action_delete.py"],
+    "subscriptions": [
+        "websocket_api/mixins/subscriptions.py",
+        "websocket_api/observer.py",
+        "tests/test_subscriptions.py",
+    ],
 }
 
 # Keys that hold where the template and the output were, not what was chosen.
@@ -27,15 +32,15 @@ def is_yes(value) -> bool:
     return bool(value)
 
 
-def unchosen_actions(answers: dict) -> list[str]:
-    return [action for action in ACTION_FILES if not is_yes(answers[f"include_{action}"])]
+def unchosen_options(answers: dict) -> list[str]:
+    return [option for option in OPTION_FILES if not is_yes(answers[f"include_{option}"])]
 
 
 def remove_unchosen(project: Path, answers: dict) -> list[Path]:
-    """Delete the files of every action not chosen; return what was deleted."""
+    """Delete the files of every option not chosen; return what was deleted."""
     removed = []
-    for action in unchosen_actions(answers):
-        for relative in ACTION_FILES[action]:
+    for option in unchosen_options(answers):
+        for relative in OPTION_FILES[option]:
             path = project / relative
             if path.exists():
                 path.unlink()

@@ -33,9 +33,10 @@ def label(chosen) -> str:
 
 
 def present_actions(project: Path) -> tuple[set[str], set[str]]:
+    """The CRUD actions whose mixin module and whose test module the project holds."""
     mixins = {path.stem for path in (project / "websocket_api" / "mixins").glob("*.py")}
     tests = {path.stem for path in (project / "tests").glob("test_action_*.py")}
-    return mixins - {"__init__"}, {name.removeprefix("test_action_") for name in tests}
+    return mixins - {"__init__", "subscriptions"}, {t.removeprefix("test_action_") for t in tests}
 
 
 @pytest.mark.parametrize("chosen", NON_EMPTY, ids=label)
@@ -66,7 +67,10 @@ def test_the_empty_selection_is_refused_before_any_file_is_written(cookies, capf
 
 @pytest.mark.parametrize("chosen", REPRESENTATIVE, ids=label)
 def test_the_rendered_suite_passes(bake, chosen):
-    project = bake(**selection(chosen))
+    # The all-but-one selections also leave out live updates, to test that option off.
+    live_updates = len(chosen) != len(ACTIONS) - 1
+    project = bake(**selection(chosen), include_subscriptions=live_updates)
+    assert (project / "websocket_api" / "observer.py").exists() == live_updates
     output = assert_succeeds(python("-m", "pytest", "-q", "-p", "no:cacheprovider"), project, 900)
     assert " passed" in output and " failed" not in output
 

@@ -46,6 +46,20 @@ def test_the_default_rendering_is_complete_and_clean(bake):
     )
 
 
+def test_leaving_out_live_updates_removes_their_files_cleanly(bake):
+    project = bake(include_subscriptions="no")
+    for relative in (
+        "websocket_api/observer.py",
+        "websocket_api/mixins/subscriptions.py",
+        "tests/test_subscriptions.py",
+    ):
+        assert not (project / relative).exists(), relative
+    assert "Subscription" not in (project / "users" / "consumers.py").read_text()
+    assert files_with_template_syntax(project) == []
+    assert_lint_clean(project)
+    assert_django_checks_pass(project)
+
+
 def test_each_rendering_gets_its_own_development_secret_key(bake):
     keys = set()
     for _ in range(2):

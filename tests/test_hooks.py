@@ -26,6 +26,7 @@ GOOD_ANSWERS = {
     "author_name": "Ada",
     "author_email": "ada@example.com",
     **selection(ACTIONS),
+    "include_subscriptions": True,
 }
 
 
@@ -52,25 +53,25 @@ def test_each_problem_is_one_line_saying_what_to_change(change, expected):
 @pytest.mark.parametrize("value", ["no", "off", "false", False, "0"])
 def test_negative_answers_count_as_not_chosen(value):
     answers = {**GOOD_ANSWERS, "include_delete": value}
-    assert post_gen.unchosen_actions(answers) == ["delete"]
+    assert post_gen.unchosen_options(answers) == ["delete"]
 
 
-def test_the_removal_table_deletes_exactly_the_unchosen_actions_files(tmp_path: Path):
-    for files in post_gen.ACTION_FILES.values():
+def test_the_removal_table_deletes_exactly_the_unchosen_options_files(tmp_path: Path):
+    for files in post_gen.OPTION_FILES.values():
         for relative in files:
             (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / relative).write_text("# kept unless unchosen\n")
-    answers = {**GOOD_ANSWERS, **selection(("list", "create"))}
+    answers = {**GOOD_ANSWERS, **selection(("list", "create")), "include_subscriptions": "no"}
     removed = post_gen.remove_unchosen(tmp_path, answers)
     left = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.py"))
-    assert left == sorted(post_gen.ACTION_FILES["list"] + post_gen.ACTION_FILES["create"])
-    assert len(removed) == 8
+    assert left == sorted(post_gen.OPTION_FILES["list"] + post_gen.OPTION_FILES["create"])
+    assert len(removed) == 11
 
 
 def test_every_file_in_the_removal_table_exists_in_the_template():
     project = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
-    assert set(post_gen.ACTION_FILES) == set(ACTIONS)
-    for files in post_gen.ACTION_FILES.values():
+    assert set(post_gen.OPTION_FILES) == {*ACTIONS, "subscriptions"}
+    for files in post_gen.OPTION_FILES.values():
         for relative in files:
             assert (project / relative).is_file(), relative
 

@@ -111,3 +111,5 @@ SUCCESS_STATUS = {
     "delete": 204,
 }
 READ_ACTIONS = {"list", "retrieve"}
+# The CRUD actions this project offers, in the consumer's order.
+CRUD_ACTIONS = [name for name in UserConsumer.available_actions if name in SUCCESS_STATUS]

@@ -3,8 +3,15 @@
 from django.contrib.auth.models import User
 from django.test import TransactionTestCase
 
-from tests.support import ROUTES, SUCCESS_STATUS, connected, create_user, offered, sample_requests
-from users.consumers import UserConsumer
+from tests.support import (
+    CRUD_ACTIONS,
+    ROUTES,
+    SUCCESS_STATUS,
+    connected,
+    create_user,
+    offered,
+    sample_requests,
+)
 
 ALL_ACTIONS = ("list", "retrieve", "patch", "update", "create", "delete")
 
@@ -24,6 +31,6 @@ class OfferedActionTests(TransactionTestCase):
                         self.assertEqual(reply["response_status"], SUCCESS_STATUS[action])
                     else:
                         self.assertEqual(reply["response_status"], 405)
-                        for name in UserConsumer.available_actions:
+                        for name in CRUD_ACTIONS:
                             self.assertIn(name, reply["errors"][0])
                 await User.objects.exclude(pk=self.staff.pk).adelete()

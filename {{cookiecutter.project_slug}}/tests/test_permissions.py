@@ -4,6 +4,7 @@ from django.contrib.auth.models import User
 from django.test import TransactionTestCase
 
 from tests.support import (
+    CRUD_ACTIONS,
     READ_ACTIONS,
     ROUTES,
     SUCCESS_STATUS,
@@ -11,7 +12,6 @@ from tests.support import (
     create_user,
     sample_requests,
 )
-from users.consumers import UserConsumer
 
 HTTP_CALLS = {
     "list": ("get", False),
@@ -31,7 +31,7 @@ class WebSocketPermissionTests(TransactionTestCase):
     async def run_matrix(self, who, expected):
         """Run every offered action as ``who`` on both routes against a fresh target."""
         for route in ROUTES:
-            for action in UserConsumer.available_actions:
+            for action in CRUD_ACTIONS:
                 target = await User.objects.acreate(username=f"target_{action}")
                 payload = sample_requests(target)[action]
                 with self.subTest(route=route, action=action):
@@ -57,7 +57,7 @@ class WebSocketPermissionTests(TransactionTestCase):
 
     async def test_anonymous_replies_say_credentials_are_missing(self):
         async with connected("/ws/users/") as socket:
-            action = next(iter(UserConsumer.available_actions))
+            action = CRUD_ACTIONS[0]
             target = await User.objects.afirst()
             reply = await socket.request(action, **sample_requests(target)[action])
         self.assertEqual(reply["errors"], ["Authentication credentials were not provided."])

@@ -8,8 +8,14 @@ from websocket_api.mixins import (
     # % if cookiecutter.include_delete
     DeleteModelMixin,
     # % endif
+    # % if cookiecutter.include_subscriptions
+    InstanceSubscriptionMixin,
+    # % endif
     # % if cookiecutter.include_list
     ListModelMixin,
+    # % endif
+    # % if cookiecutter.include_subscriptions
+    ListSubscriptionMixin,
     # % endif
     # % if cookiecutter.include_patch
     PatchModelMixin,
@@ -44,6 +50,10 @@ class UserConsumer(
     # % endif
     # % if cookiecutter.include_delete
     DeleteModelMixin,
+    # % endif
+    # % if cookiecutter.include_subscriptions
+    InstanceSubscriptionMixin,
+    ListSubscriptionMixin,
     # % endif
     GenericAsyncAPIConsumer,
 ):

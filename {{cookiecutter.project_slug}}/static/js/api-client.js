@@ -15,7 +15,8 @@
 //   sent but not answered when the connection dropped is rejected, never resent, since the
 //   server may already have acted on it.
 // - After an unexpected close the client reconnects with capped exponential backoff and
-//   jitter. close() stops for good and rejects everything pending.
+//   jitter. reconnect() replaces the connection at once (after signing in, for example);
+//   close() stops for good and rejects everything pending.
 // - subscribe() requests are sent again after every reconnect; pushes for them arrive
 //   through the handler given to subscribe().
 
@@ -106,6 +107,20 @@ export class ApiClient extends EventTarget {
     socket.onmessage = (event) => this.handleMessage(event.data);
     socket.onclose = (event) => this.handleClose(socket, event);
     socket.onerror = () => {};
+  }
+
+  /** Replace the connection now (after signing in, say), keeping subscriptions and the queue. */
+  reconnect() {
+    clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onclose = null;
+      socket.close(1000);
+      this.failInFlight(1000);
+    }
+    this.attempt = 0;
+    this.openSocket();
   }
 
   close() {
@@ -218,12 +233,7 @@ export class ApiClient extends EventTarget {
   handleClose(socket, event) {
     if (socket !== this.socket) return;
     this.socket = null;
-    for (const [requestId, entry] of [...this.pending]) {
-      if (entry.sent) {
-        this.forget(requestId);
-        entry.reject(new ConnectionError(`The connection closed (code ${event.code}) before the reply.`));
-      }
-    }
+    this.failInFlight(event.code);
     if (this.state === STATES.CLOSED) return;
     this.scheduleReconnect();
   }
@@ -236,6 +246,15 @@ export class ApiClient extends EventTarget {
     this.setState(STATES.RECONNECTING);
     this.dispatchEvent(new CustomEvent("reconnect", { detail: { delay, attempt: this.attempt } }));
     this.reconnectTimer = setTimeout(() => this.openSocket(), delay);
+  }
+
+  failInFlight(code) {
+    for (const [requestId, entry] of [...this.pending]) {
+      if (entry.sent) {
+        this.forget(requestId);
+        entry.reject(new ConnectionError(`The connection closed (code ${code}) before the reply.`));
+      }
+    }
   }
 
   forget(requestId) {

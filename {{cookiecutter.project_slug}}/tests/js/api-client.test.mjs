@@ -252,6 +252,24 @@ describe("reconnect", () => {
     assert.deepEqual(pushes.map((push) => push.action), ["update"]);
   });
 
+  test("reconnect() opens a new socket at once and renews subscriptions there", async () => {
+    const client = makeClient();
+    client.connect();
+    FakeWebSocket.last.open();
+    const subscribed = client.subscribe("subscribe_list", {}, () => {});
+    FakeWebSocket.last.reply(FakeWebSocket.last.sent[0], { response_status: 403 });
+    await assert.rejects(subscribed, ApiError);
+    const first = FakeWebSocket.last;
+    client.reconnect();
+    assert.equal(first.closedWith, 1000);
+    assert.equal(FakeWebSocket.instances.length, 2);
+    FakeWebSocket.last.open();
+    assert.deepEqual(FakeWebSocket.last.sent.map((message) => message.action), ["subscribe_list"]);
+    first.drop(1000);
+    mock.timers.tick(60000);
+    assert.equal(FakeWebSocket.instances.length, 2);
+  });
+
   test("close() rejects everything pending and stops reconnecting", async () => {
     const client = makeClient({ initialDelay: 10 });
     client.connect();

@@ -15,6 +15,9 @@ from .patch import PatchModelMixin
 # % if cookiecutter.include_retrieve
 from .retrieve import RetrieveModelMixin
 # % endif
+# % if cookiecutter.include_subscriptions
+from .subscriptions import InstanceSubscriptionMixin, ListSubscriptionMixin
+# % endif
 # % if cookiecutter.include_update
 from .update import UpdateModelMixin
 # % endif

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Model
+from rest_framework.exceptions import APIException
+
+from ..actions import action
+from ..database import run_in_database_thread
+from ..exceptions import ActionError
+from ..observer import model_group, observe, observer_key, rebuild
+from ..replies import envelope
+from ..requests import ActionRequest
+
+logger = logging.getLogger("websocket_api")
+
+PUSH_STATUS = {"create": 201, "update": 200, "delete": 200}
+_broadcast_serializers: dict[type, Any] = {}
+
+
+@dataclass(frozen=True)
+class Subscription:
+    request_id: Any
+    pk: str | None  # None: the whole list
+
+
+class SubscriptionMixin:
+    """Shared machinery of the subscription mixins: groups, bookkeeping and pushes."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        model = cls.observed_model()
+        if model is not None:
+            observe(model, cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subscriptions: dict[str, Subscription] = {}
+
+    @classmethod
+    def observed_model(cls) -> type[Model] | None:
+        """The model whose changes are pushed: ``queryset``'s, or a ``model`` attribute."""
+        queryset = getattr(cls, "queryset", None)
+        return queryset.model if queryset is not None else getattr(cls, "model", None)
+
+    @classmethod
+    def broadcast_representation(cls, instance: Model) -> Any:
+        """Called once per change, in the process that made it, to build the pushed data.
+
+        It runs without a request, so the representation must not depend on who receives
+        it; override this (or ``get_push_data``) when it does.
+        """
+        serializer = _broadcast_serializers.get(cls)
+        if serializer is None:
+            serializer = _broadcast_serializers[cls] = cls.serializer_class(context={})
+        return serializer.to_representation(instance)
+
+    async def add_subscription(self, request: ActionRequest, pk: Any) -> None:
+        if self.channel_layer is None:
+            raise ActionError(503, ["Live updates need a channel layer (CHANNEL_LAYERS)."])
+        group = model_group(self.observed_model())
+        if group not in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)
+        request_id = request.message.get("request_id")
+        key = json.dumps(request_id, sort_keys=True)
+        self.subscriptions[key] = Subscription(request_id, None if pk is None else str(pk))
+
+    async def remove_subscription(self, request: ActionRequest, whole_list: bool) -> None:
+        """Drop the subscription made with this request's ``request_id``, and only that one."""
+        key = json.dumps(request.message.get("request_id"), sort_keys=True)
+        subscription = self.subscriptions.get(key)
+        if subscription is None or (subscription.pk is None) != whole_list:
+            kind = "list" if whole_list else "instance"
+            raise ActionError(404, [f"No {kind} subscription has this request_id."])
+        del self.subscriptions[key]
+        if not self.subscriptions:
+            group = model_group(self.observed_model())
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups.remove(group)
+
+    async def websocket_api_change(self, event: dict) -> None:
+        """Called with each change of the observed model; pushes it to matching subscriptions."""
+        pk = str(event["pk"])
+        targets = [
+            subscription
+            for subscription in self.subscriptions.values()
+            if subscription.pk is None or (subscription.pk == pk and event["change"] != "create")
+        ]
+        if not targets:
+            return
+        try:
+            allowed, data = await run_in_database_thread(self.push_data_for, event)
+        except Exception:  # noqa: BLE001 - one failed check must not end the connection
+            logger.exception("Could not check a %s push", event["change"])
+            return
+        if not allowed:
+            return
+        for subscription in targets:
+            push = envelope(
+                event["change"], subscription.request_id, PUSH_STATUS[event["change"]], data
+            )
+            await self.send_reply(push)
+
+    def push_data_for(self, event: dict) -> tuple[bool, Any]:
+        """Whether this connection may see the change, and the data to push for it."""
+        self.action, self.kwargs = "subscribe", {}
+        self.request = ActionRequest(
+            action="subscribe", method="GET", user=self.user, scope=self.scope, message={}
+        )
+        model = apps.get_model(event["model"])
+        try:
+            self.check_permissions(self.request)
+            if event["change"] == "delete":
+                instance = rebuild(model, event["fields"])
+            else:
+                instance = self.get_queryset().filter(pk=event["pk"]).first()
+                if instance is None:
+                    return False, None
+            self.check_object_permissions(self.request, instance)
+        except (APIException, DjangoPermissionDenied):
+            return False, None
+        if event["change"] == "delete":
+            return True, {"pk": event["pk"]}
+        data = event["data"].get(observer_key(type(self)))
+        return True, self.get_push_data(instance, data)
+
+    def get_push_data(self, instance: Model, broadcast: Any) -> Any:
+        """The data pushed to this connection: the change's shared representation by default."""
+        return broadcast if broadcast is not None else self.serialize(instance)
+
+
+class InstanceSubscriptionMixin(SubscriptionMixin):
+    """Adds ``subscribe_instance`` and ``unsubscribe_instance``: pushes for one object."""
+
+    @action(method="GET", detail=True, data="none")
+    async def subscribe_instance(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        instance = await run_in_database_thread(self.get_object)
+        await self.add_subscription(request, instance.pk)
+        return None, 201
+
+    @action(method="GET", detail=True, data="none")
+    async def unsubscribe_instance(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        await self.remove_subscription(request, whole_list=False)
+        return None, 204
+
+
+class ListSubscriptionMixin(SubscriptionMixin):
+    """Adds ``subscribe_list`` and ``unsubscribe_list``: pushes for the whole queryset."""
+
+    @action(method="GET", data="none")
+    async def subscribe_list(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        await self.add_subscription(request, None)
+        return None, 201
+
+    @action(method="GET", data="none")
+    async def unsubscribe_list(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        await self.remove_subscription(request, whole_list=True)
+        return None, 204

@@ -32,19 +32,34 @@ def is_yes(value) -> bool:
     return bool(value)
 
 
+# Files that exist only for one answer of a choice.
+CHOICE_FILES = {
+    ("channel_layer", "redis"): ["tests/test_redis_layer.py"],
+}
+
+
 def unchosen_options(answers: dict) -> list[str]:
     return [option for option in OPTION_FILES if not is_yes(answers[f"include_{option}"])]
 
 
+def unchosen_choice_files(answers: dict) -> list[str]:
+    return [
+        relative
+        for (question, answer), files in CHOICE_FILES.items()
+        if answers.get(question) != answer
+        for relative in files
+    ]
+
+
 def remove_unchosen(project: Path, answers: dict) -> list[Path]:
     """Delete the files of every option not chosen; return what was deleted."""
+    unchosen = [path for option in unchosen_options(answers) for path in OPTION_FILES[option]]
     removed = []
-    for option in unchosen_options(answers):
-        for relative in OPTION_FILES[option]:
-            path = project / relative
-            if path.exists():
-                path.unlink()
-                removed.append(path)
+    for relative in unchosen + unchosen_choice_files(answers):
+        path = project / relative
+        if path.exists():
+            path.unlink()
+            removed.append(path)
     return removed
 
 

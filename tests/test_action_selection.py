@@ -65,12 +65,33 @@ def test_the_empty_selection_is_refused_before_any_file_is_written(cookies, capf
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-@pytest.mark.parametrize("chosen", REPRESENTATIVE, ids=label)
-def test_the_rendered_suite_passes(bake, chosen):
-    # The all-but-one selections also leave out live updates, to test that option off.
-    live_updates = len(chosen) != len(ACTIONS) - 1
-    project = bake(**selection(chosen), include_subscriptions=live_updates)
+def representative_renderings() -> list:
+    """All six actions, each alone, each left out (those without live updates too), and
+    the Redis and PostgreSQL choices; each PostgreSQL rendering gets a slug, and so a test
+    database, of its own."""
+    cases = []
+    for chosen in REPRESENTATIVE:
+        live_updates = len(chosen) != len(ACTIONS) - 1
+        answers = {**selection(chosen), "include_subscriptions": live_updates}
+        cases.append(pytest.param(answers, id=label(chosen) + ("" if live_updates else "-static")))
+    for layer, database in (
+        ("redis", "sqlite"),
+        ("in-memory", "postgresql"),
+        ("redis", "postgresql"),
+    ):
+        slug = f"suite_{layer.replace('-', '_')}_{database}"
+        answers = {"channel_layer": layer, "database": database, "project_slug": slug}
+        cases.append(pytest.param(answers, id=f"{layer}-{database}"))
+    return cases
+
+
+@pytest.mark.parametrize("answers", representative_renderings())
+def test_the_rendered_suite_passes(bake, answers):
+    project = bake(**answers)
+    live_updates = answers.get("include_subscriptions", True)
     assert (project / "websocket_api" / "observer.py").exists() == live_updates
+    redis = answers.get("channel_layer") == "redis"
+    assert (project / "tests" / "test_redis_layer.py").exists() == redis
     output = assert_succeeds(python("-m", "pytest", "-q", "-p", "no:cacheprovider"), project, 900)
     assert " passed" in output and " failed" not in output
 

@@ -83,3 +83,10 @@ def test_recorded_answers_leave_out_machine_paths(tmp_path: Path):
     recorded = json.loads(path.read_text())["cookiecutter"]
     assert recorded == {**GOOD_ANSWERS, "_copy_without_render": []}
     assert "/home/me" not in path.read_text()
+
+
+def test_choice_files_stay_only_for_their_answer():
+    assert post_gen.unchosen_choice_files({"channel_layer": "redis"}) == []
+    assert post_gen.unchosen_choice_files({"channel_layer": "in-memory"}) == [
+        "tests/test_redis_layer.py"
+    ]

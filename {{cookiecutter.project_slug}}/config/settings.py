@@ -96,9 +96,14 @@ TEMPLATES = [
 # DATABASE_URL, for example postgres://user:password@127.0.0.1:5432/name. Connections are
 # kept for CONN_MAX_AGE seconds: WebSocket actions run on one database thread per
 # process, so a persistent connection saves a reconnect per message.
+# % if cookiecutter.database == "postgresql"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/{{ cookiecutter.project_slug }}"
+# % else
+DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# % endif
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        default=DEFAULT_DATABASE_URL,
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "600")),
         conn_health_checks=True,
     )
@@ -116,19 +121,39 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer
 # https://channels.readthedocs.io/en/stable/topics/channel_layers.html
-# In memory by default (one process). With REDIS_URL set, channels-redis connects the
-# processes; socket_timeout outlasts redis-py's 5 s default read timeout, which would
-# otherwise drop idle connections.
+# It carries live updates between consumers. In memory it serves one process; with
+# REDIS_URL set, channels-redis connects every process on every machine.
+# % if cookiecutter.channel_layer == "redis"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# % else
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# % endif
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # redis-py 8 reads with a 5 s timeout by default: a connection that gets no
+                # channel message for 5 s would then fail and close with code 1011. None
+                # waits as long as needed; REDIS_SOCKET_TIMEOUT sets seconds instead.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": float(os.environ["REDIS_SOCKET_TIMEOUT"])
+                        if os.environ.get("REDIS_SOCKET_TIMEOUT")
+                        else None,
+                    }
+                ],
+                # Messages waiting per channel; past this, group_send drops silently, so
+                # clients should list again after they reconnect.
                 "capacity": 100,
+                # Seconds an undelivered message is kept.
                 "expiry": 60,
+                # Seconds a group membership lasts: at least Daphne's websocket_timeout
+                # (24 h by default), or long-lived connections stop getting updates.
                 "group_expiry": 86400,
+                # Keys start with this; separate projects or test runs sharing a server.
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
             },
         }
     }

@@ -7,7 +7,14 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-product
 from config.settings import *  # noqa: E402, F403
 from config.settings import BASE_DIR, DATABASES
 
-# A file, not memory, so that a Daphne process started by a test sees the same data.
-DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+# In-process tests run each async test in an event loop of its own, which a Redis layer's
+# connections cannot follow: they use the in-memory layer. Processes the tests start
+# (Daphne, manage.py) set TESTS_KEEP_CHANNEL_LAYER=1 and use the configured one.
+if os.environ.get("TESTS_KEEP_CHANNEL_LAYER") != "1":
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a Daphne process started by a test sees the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]

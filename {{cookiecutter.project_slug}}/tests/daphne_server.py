@@ -9,11 +9,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
+
+
+def database_url_for_other_processes() -> str:
+    """The URL of the database the tests are using, for other processes."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    user = quote(database.get("USER") or "")
+    password = f":{quote(database['PASSWORD'])}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
 
 
 def free_port() -> int:
@@ -41,12 +54,12 @@ class DaphneServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def environment(self) -> dict[str, str]:
-        database = settings.DATABASES["default"]["NAME"]
         env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
         env.update(
             DJANGO_SETTINGS_MODULE="config.test_settings",
             DJANGO_SECRET_KEY=settings.SECRET_KEY,
-            DATABASE_URL=f"sqlite:///{database}",
+            DATABASE_URL=database_url_for_other_processes(),
+            TESTS_KEEP_CHANNEL_LAYER="1",
             **self.extra_env,
         )
         return env

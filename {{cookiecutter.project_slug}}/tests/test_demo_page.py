@@ -3,6 +3,7 @@
 import os
 
 from django.contrib.auth.models import User
+from django.db import connections
 from django.test import TransactionTestCase
 from playwright.sync_api import expect, sync_playwright
 
@@ -27,6 +28,9 @@ class DemoPageTests(TransactionTestCase):
         self.addCleanup(self.server.__exit__, None, None, None)
         self.playwright = sync_playwright().start()
         self.addCleanup(self.playwright.stop)
+        # While Playwright's loop runs, Django keeps this test's database connections apart
+        # from the usual ones; close them before it stops, or they outlive the test.
+        self.addCleanup(connections.close_all)
         self.browser = self.playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         self.addCleanup(self.browser.close)
         self.context = self.browser.new_context(viewport={"width": 1280, "height": 1000})

@@ -8,6 +8,14 @@ from pathlib import Path
 from django.test import SimpleTestCase
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+ENGINES = {"sqlite": "django.db.backends.sqlite3", "postgresql": "django.db.backends.postgresql"}
+LAYERS = {
+    "in-memory": "channels.layers.InMemoryChannelLayer",
+    "redis": "channels_redis.core.RedisChannelLayer",
+}
+# What this project was rendered with.
+CHOSEN_ENGINE = ENGINES["{{ cookiecutter.database }}"]
+CHOSEN_LAYER = LAYERS["{{ cookiecutter.channel_layer }}"]
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:
@@ -33,12 +41,9 @@ class SettingsTests(SimpleTestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("DJANGO_SECRET_KEY", result.stderr)
 
-    def test_debug_uses_the_generated_development_key_sqlite_and_memory_layer(self):
+    def test_debug_uses_the_generated_development_key_and_the_chosen_backends(self):
         result = load_settings(DJANGO_DEBUG="1")
-        self.assertEqual(
-            result.stdout.split(),
-            ["True", "True", "django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer"],
-        )
+        self.assertEqual(result.stdout.split(), ["True", "True", CHOSEN_ENGINE, CHOSEN_LAYER])
 
     def test_urls_from_the_environment_choose_postgresql_and_redis(self):
         result = load_settings(

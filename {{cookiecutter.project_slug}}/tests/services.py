@@ -96,3 +96,25 @@ def ensure_services(settings) -> None:
         ensure_postgresql(database.get("HOST") or "127.0.0.1", int(database.get("PORT") or 5432))
     if getattr(settings, "REDIS_URL", ""):
         ensure_redis(settings.REDIS_URL)
+
+
+def ensure_database(settings) -> None:
+    """Create the PostgreSQL database the settings name, when it does not exist yet."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        host=database.get("HOST") or "127.0.0.1",
+        port=int(database.get("PORT") or 5432),
+        user=database.get("USER") or None,
+        password=database.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        name = database["NAME"]
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if found.fetchone() is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,8 +61,10 @@ class DaphneServer:
             DJANGO_SECRET_KEY=settings.SECRET_KEY,
             DATABASE_URL=database_url_for_other_processes(),
             TESTS_KEEP_CHANNEL_LAYER="1",
-            **self.extra_env,
+            # Redis keys of its own, unless a test shares them between servers on purpose.
+            CHANNEL_LAYER_PREFIX=f"test-{uuid.uuid4().hex[:12]}",
         )
+        env.update(self.extra_env)
         return env
 
     def __enter__(self) -> DaphneServer:

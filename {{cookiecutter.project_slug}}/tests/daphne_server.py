@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from websockets.sync.client import connect
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
@@ -53,6 +54,17 @@ class DaphneServer:
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+    def connect(self, route: str, session_cookie: str | None = None):
+        """A WebSocket client connection to ``route`` (use it as a context manager)."""
+        headers = {"Cookie": f"sessionid={session_cookie}"} if session_cookie else {}
+        return connect(
+            f"{self.url}{route}",
+            origin="http://localhost",
+            additional_headers=headers,
+            open_timeout=10,
+            close_timeout=5,
+        )
 
     def environment(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}

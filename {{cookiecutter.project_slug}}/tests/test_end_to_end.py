@@ -17,15 +17,8 @@ class EndToEndTests(TransactionTestCase):
         self.users = [create_user(f"test{number}") for number in (1, 2, 3)]
         self.cookie = session_cookie(self.staff)
 
-    def open(self, server, route, **options):
-        return connect(
-            f"{server.url}{route}",
-            origin="http://localhost",
-            additional_headers={"Cookie": f"sessionid={self.cookie}"},
-            open_timeout=10,
-            close_timeout=5,
-            **options,
-        )
+    def open(self, server, route):
+        return server.connect(route, self.cookie)
 
     @staticmethod
     def call(ws, action, **payload):

@@ -11,7 +11,6 @@ from contextlib import ExitStack
 
 from django.test import TransactionTestCase
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
 from tests.daphne_server import PROJECT_DIR, DaphneServer
 from tests.support import PASSWORD, create_user, offered, session_cookie
@@ -35,15 +34,7 @@ class RedisLayerTests(TransactionTestCase):
     def open(self, server):
         connections = ExitStack()
         self.addCleanup(connections.close)
-        return connections.enter_context(
-            connect(
-                f"{server.url}/ws/users/",
-                origin="http://localhost",
-                additional_headers={"Cookie": f"sessionid={self.cookie}"},
-                open_timeout=10,
-                close_timeout=5,
-            )
-        )
+        return connections.enter_context(server.connect("/ws/users/", self.cookie))
 
     @staticmethod
     def call(ws, action, **payload):

@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= build
 WORKERS ?= 2
 
-.PHONY: demo test lint bench
+PROVISION_DIR := $(VENV)/provision
+
+.PHONY: demo test lint bench services
 
 $(VENV)/.python:
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
-		|| { echo "Python 3.10 or newer is needed (set PYTHON=python3.x)."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed (set PYTHON=python3.x)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	touch $@
@@ -26,8 +28,16 @@ demo: $(VENV)/.cookiecutter
 	$(BIN)/cookiecutter --no-input --overwrite-if-exists --output-dir $(DEMO_DIR) .
 	$(MAKE) -C $(DEMO_DIR)/realtime_api run PYTHON=$(abspath $(BIN)/python)
 
-test: $(VENV)/.installed
-	sh "{{cookiecutter.project_slug}}/scripts/ensure-test-tools"
+# What the rendered suites use (PostgreSQL, Redis, Chromium, Node.js), provided by a
+# rendering's own `make services` and `make tools` steps.
+services: $(VENV)/.installed
+	rm -rf $(PROVISION_DIR)
+	$(BIN)/cookiecutter --no-input --output-dir $(PROVISION_DIR) . \
+		project_slug=provision channel_layer=redis database=postgresql
+	DJANGO_DEBUG=1 $(BIN)/python $(PROVISION_DIR)/provision/scripts/provision.py services
+	$(BIN)/python $(PROVISION_DIR)/provision/scripts/provision.py tools
+
+test: services
 	$(BIN)/python -m pytest -n $(WORKERS) tests
 
 lint: $(VENV)/.installed

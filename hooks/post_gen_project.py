@@ -7,19 +7,31 @@ from pathlib import Path
 # The answers arrive as JSON text, never pasted into code.
 RAW_ANSWERS = r"""{{ cookiecutter | tojson }}"""
 
-# Option -> the files that exist only for it: one per CRUD action, and live updates.
-OPTION_FILES = {
-    "list": ["websocket_api/mixins/list.py", "tests/test_action_list.py"],
-    "retrieve": ["websocket_api/mixins/retrieve.py", "tests/test_action_retrieve.py"],
-    "patch": ["websocket_api/mixins/patch.py", "tests/test_action_patch.py"],
-    "update": ["websocket_api/mixins/update.py", "tests/test_action_update.py"],
-    "create": ["websocket_api/mixins/create.py", "tests/test_action_create.py"],
-    "delete": ["websocket_api/mixins/delete.py", "tests/test_action_delete.py"],
+# Options that are not model actions, and the files that exist only for them. A model
+# action's option, include_<action>, owns websocket_api/mixins/<action>.py and
+# tests/test_action_<action>.py.
+FEATURE_FILES = {
     "subscriptions": [
         "websocket_api/mixins/subscriptions.py",
         "websocket_api/observer.py",
         "tests/test_subscriptions.py",
     ],
+}
+
+
+def option_files(answers: dict) -> dict[str, list[str]]:
+    """Each include_<option> answer's name -> the files that exist only for that option."""
+    options = [key.removeprefix("include_") for key in answers if key.startswith("include_")]
+    return {
+        option: FEATURE_FILES.get(option)
+        or [f"websocket_api/mixins/{option}.py", f"tests/test_action_{option}.py"]
+        for option in options
+    }
+
+
+# Files that several options share, and those options: kept while any of them is chosen.
+SHARED_FILES = {
+    "websocket_api/mixins/updating.py": ("patch", "update"),
 }
 
 # Keys that hold where the template and the output were, not what was chosen.
@@ -39,7 +51,7 @@ CHOICE_FILES = {
 
 
 def unchosen_options(answers: dict) -> list[str]:
-    return [option for option in OPTION_FILES if not is_yes(answers[f"include_{option}"])]
+    return [option for option in option_files(answers) if not is_yes(answers[f"include_{option}"])]
 
 
 def unchosen_choice_files(answers: dict) -> list[str]:
@@ -53,7 +65,10 @@ def unchosen_choice_files(answers: dict) -> list[str]:
 
 def remove_unchosen(project: Path, answers: dict) -> list[Path]:
     """Delete the files of every option not chosen; return what was deleted."""
-    unchosen = [path for option in unchosen_options(answers) for path in OPTION_FILES[option]]
+    files = option_files(answers)
+    unchosen_set = set(unchosen_options(answers))
+    unchosen = [path for option in unchosen_set for path in files[option]]
+    unchosen += [path for path, owners in SHARED_FILES.items() if unchosen_set >= set(owners)]
     removed = []
     for relative in unchosen + unchosen_choice_files(answers):
         path = project / relative

@@ -8,7 +8,8 @@ import sys
 # The answers arrive as JSON text, never pasted into code.
 RAW_ANSWERS = r"""{{ cookiecutter | tojson }}"""
 
-ACTIONS = ("list", "retrieve", "patch", "update", "create", "delete")
+# Options other than the model actions that are asked as include_<name>.
+FEATURES = ("subscriptions",)
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -30,9 +31,15 @@ def problems(answers: dict) -> list[str]:
         found.append("project_name must not be empty.")
     if not EMAIL.match(str(answers["author_email"])):
         found.append(f"author_email {answers['author_email']!r} is not an email address.")
-    if not any(is_yes(answers[f"include_{action}"]) for action in ACTIONS):
+    if not any(is_yes(answers[f"include_{action}"]) for action in model_actions(answers)):
         found.append("Choose at least one action (include_list ... include_delete).")
     return found
+
+
+def model_actions(answers: dict) -> list[str]:
+    """The model actions cookiecutter.json asks about, as include_<action> answers."""
+    names = [key.removeprefix("include_") for key in answers if key.startswith("include_")]
+    return [name for name in names if name not in FEATURES]
 
 
 def is_yes(value) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -10,7 +12,27 @@ from itertools import combinations
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
-ACTIONS = ("list", "retrieve", "patch", "update", "create", "delete")
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+QUESTIONS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
+FEATURES = ("subscriptions",)
+# The model actions the template asks about, in cookiecutter.json's order.
+ACTIONS = tuple(
+    key.removeprefix("include_")
+    for key in QUESTIONS
+    if key.startswith("include_") and key.removeprefix("include_") not in FEATURES
+)
+
+
+def load_action_table():
+    """The vendored module's action table, which imports nothing from Django."""
+    path = PROJECT_TEMPLATE / "websocket_api" / "actions.py"
+    spec = importlib.util.spec_from_file_location("template_actions", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)
+    spec.loader.exec_module(sys.modules[spec.name])
+    return sys.modules[spec.name].MODEL_ACTIONS
+
+
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#|^\s*# %", re.MULTILINE)
 
 

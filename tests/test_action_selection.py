@@ -14,6 +14,7 @@ from tests.bakery import (
     assert_lint_clean,
     assert_succeeds,
     files_with_template_syntax,
+    load_action_table,
     python,
     run,
     selection,
@@ -36,7 +37,8 @@ def present_actions(project: Path) -> tuple[set[str], set[str]]:
     """The CRUD actions whose mixin module and whose test module the project holds."""
     mixins = {path.stem for path in (project / "websocket_api" / "mixins").glob("*.py")}
     tests = {path.stem for path in (project / "tests").glob("test_action_*.py")}
-    return mixins - {"__init__", "subscriptions"}, {t.removeprefix("test_action_") for t in tests}
+    shared = {"__init__", "subscriptions", "updating"}
+    return mixins - shared, {t.removeprefix("test_action_") for t in tests}
 
 
 @pytest.mark.parametrize("chosen", NON_EMPTY, ids=label)
@@ -44,10 +46,11 @@ def test_each_selection_renders_clean_with_exactly_its_files(bake, chosen):
     project = bake(**selection(chosen))
     assert files_with_template_syntax(project) == []
     assert present_actions(project) == (set(chosen), set(chosen))
+    updating = project / "websocket_api" / "mixins" / "updating.py"
+    assert updating.exists() == bool({"patch", "update"} & set(chosen))
     consumer = (project / "users" / "consumers.py").read_text()
-    for action in ACTIONS:
-        mixin = f"{action.capitalize()}ModelMixin"
-        assert (mixin in consumer) == (action in chosen), mixin
+    for row in load_action_table().values():
+        assert (row.mixin_name in consumer) == (row.name in chosen), row.mixin_name
     assert compileall.compile_dir(project, quiet=1, force=True)
     assert_lint_clean(project)
     assert_django_checks_pass(project)

@@ -1,9 +1,9 @@
 """Rendering the template: clean output, awkward answers, refused answers."""
 
 import compileall
+import tomllib
 
 import pytest
-import tomllib
 from cookiecutter.exceptions import FailedHookException
 
 from tests.bakery import (

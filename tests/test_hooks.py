@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bakery import ACTIONS, TEMPLATE_DIR, selection
+from tests.bakery import ACTIONS, TEMPLATE_DIR, load_action_table, selection
 
 
 def load_hook(name: str):
@@ -57,23 +57,32 @@ def test_negative_answers_count_as_not_chosen(value):
 
 
 def test_the_removal_table_deletes_exactly_the_unchosen_options_files(tmp_path: Path):
-    for files in post_gen.OPTION_FILES.values():
+    option_files = post_gen.option_files(GOOD_ANSWERS)
+    for files in option_files.values():
         for relative in files:
             (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / relative).write_text("# kept unless unchosen\n")
     answers = {**GOOD_ANSWERS, **selection(("list", "create")), "include_subscriptions": "no"}
+    for relative in post_gen.SHARED_FILES:
+        (tmp_path / relative).write_text("# shared\n")
     removed = post_gen.remove_unchosen(tmp_path, answers)
     left = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.py"))
-    assert left == sorted(post_gen.OPTION_FILES["list"] + post_gen.OPTION_FILES["create"])
-    assert len(removed) == 11
+    assert left == sorted(option_files["list"] + option_files["create"])
+    assert len(removed) == 12
 
 
 def test_every_file_in_the_removal_table_exists_in_the_template():
     project = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
-    assert set(post_gen.OPTION_FILES) == {*ACTIONS, "subscriptions"}
-    for files in post_gen.OPTION_FILES.values():
+    option_files = post_gen.option_files(GOOD_ANSWERS)
+    assert set(option_files) == {*ACTIONS, "subscriptions"}
+    for files in [*option_files.values(), post_gen.SHARED_FILES]:
         for relative in files:
             assert (project / relative).is_file(), relative
+
+
+def test_the_questions_ask_about_exactly_the_action_tables_actions():
+    assert ACTIONS == tuple(load_action_table())
+    assert pre_gen.model_actions(GOOD_ANSWERS) == list(ACTIONS)
 
 
 def test_recorded_answers_leave_out_machine_paths(tmp_path: Path):

@@ -19,13 +19,14 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 
+
+def websocket_stack(urlpatterns: list) -> AllowedHostsOriginValidator:
+    """What every WebSocket route goes through: the Origin check, then the session's user."""
+    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(urlpatterns)))
+
+
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC else django_asgi_app
 
 application = ProtocolTypeRouter(
-    {
-        "http": http_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+    {"http": http_app, "websocket": websocket_stack(websocket_urlpatterns)}
 )

@@ -20,6 +20,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -104,7 +114,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.config(
         default=DEFAULT_DATABASE_URL,
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "600")),
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
 }
@@ -162,9 +172,15 @@ else:
 
 # Daphne under `runserver`: the largest WebSocket message accepted, in bytes.
 # Production passes the same limit to `daphne --websocket-max-message-size`.
-DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = int(
-    os.environ.get("DJANGO_WEBSOCKET_MAX_MESSAGE_SIZE", str(1024 * 1024))
-)
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = env_int("DJANGO_WEBSOCKET_MAX_MESSAGE_SIZE", 1024 * 1024)
+
+# The WebSocket API (websocket_api/conf.py lists every key and its default)
+WEBSOCKET_API = {
+    # Rows a list gives when the request names no limit, and the largest limit accepted
+    # (over HTTP too: /api/users/ pages the same way).
+    "PAGE_SIZE": env_int("DJANGO_API_PAGE_SIZE", 100),
+    "MAX_PAGE_SIZE": env_int("DJANGO_API_MAX_PAGE_SIZE", 1000),
+}
 
 # Passwords
 # https://docs.djangoproject.com/en/5.2/ref/settings/#auth-password-validators

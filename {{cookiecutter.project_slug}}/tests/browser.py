@@ -1,4 +1,4 @@
-"""Finding and launching Chromium for the browser tests."""
+"""Finding and launching Chromium for the browser tests; ``make tools`` installs it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+# Where Chromium or Chrome may be, after $CHROMIUM_PATH; the one list the project keeps.
 CANDIDATES = (
     "/usr/bin/chromium",
     "/usr/bin/chromium-browser",
@@ -24,13 +25,19 @@ LAUNCH_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-def chromium_path() -> str:
-    """The browser to drive: $CHROMIUM_PATH, else a usual install location."""
-    configured = os.environ.get("CHROMIUM_PATH")
-    for candidate in (configured, *CANDIDATES, shutil.which("chromium")):
+def find_chromium() -> str | None:
+    """The browser to drive: $CHROMIUM_PATH, else a usual install location, else None."""
+    for candidate in (os.environ.get("CHROMIUM_PATH"), *CANDIDATES, shutil.which("chromium")):
         if candidate and Path(candidate).is_file():
             return candidate
-    raise RuntimeError(
-        "The browser tests need Chromium or Chrome: run `make browser` (Debian and Ubuntu), "
-        "install it yourself, or set CHROMIUM_PATH to its executable."
-    )
+    return None
+
+
+def chromium_path() -> str:
+    found = find_chromium()
+    if found is None:
+        raise RuntimeError(
+            "The browser tests need Chromium or Chrome: run `make tools` (installs Debian's "
+            "chromium where apt-get is available), or set CHROMIUM_PATH to its executable."
+        )
+    return found

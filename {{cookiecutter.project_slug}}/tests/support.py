@@ -11,6 +11,7 @@ from django.test import Client
 
 from config.asgi import application
 from users.consumers import UserConsumer
+from websocket_api.actions import MODEL_ACTIONS
 
 ORIGIN = (b"origin", b"http://localhost")
 HOST = (b"host", b"localhost")
@@ -49,7 +50,8 @@ class ApiSocket:
     async def open(
         cls, path: str, user: User | None = None, app=application, headers=()
     ) -> ApiSocket:
-        headers = [HOST, ORIGIN, *headers]
+        given = {name for name, _ in headers}
+        headers = [*(default for default in (HOST, ORIGIN) if default[0] not in given), *headers]
         cookie = await sync_to_async(session_cookie)(user)
         if cookie:
             headers.append((b"cookie", f"sessionid={cookie}".encode()))
@@ -102,14 +104,7 @@ def sample_requests(target: User) -> dict[str, dict]:
     }
 
 
-SUCCESS_STATUS = {
-    "list": 200,
-    "retrieve": 200,
-    "patch": 200,
-    "update": 200,
-    "create": 201,
-    "delete": 204,
-}
-READ_ACTIONS = {"list", "retrieve"}
+SUCCESS_STATUS = {row.name: row.status for row in MODEL_ACTIONS.values()}
+READ_ACTIONS = {row.name for row in MODEL_ACTIONS.values() if row.method == "GET"}
 # The CRUD actions this project offers, in the consumer's order.
 CRUD_ACTIONS = [name for name in UserConsumer.available_actions if name in SUCCESS_STATUS]

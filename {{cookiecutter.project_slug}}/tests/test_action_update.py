@@ -2,8 +2,24 @@
 
 from django.contrib.auth.models import User
 from django.test import TransactionTestCase
+from django.urls import path
 
+from config.asgi import websocket_stack
 from tests.support import PASSWORD, ROUTES, connected, create_user
+from users.consumers import UserConsumer
+
+
+class RecordingUserConsumer(UserConsumer):
+    """Records what its perform_update override saw, as a DRF user's override would."""
+
+    saved: list = []
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self.saved.append((self.action, serializer.partial, serializer.instance.email))
+
+
+recording_app = websocket_stack([path("ws/recorded/", RecordingUserConsumer.as_asgi())])
 
 
 class UpdateActionTests(TransactionTestCase):
@@ -44,3 +60,14 @@ class UpdateActionTests(TransactionTestCase):
         async with connected("/ws/users/", self.staff) as socket:
             reply = await socket.request("update", pk=999999, data={"username": "ghost"})
         self.assertEqual(reply["response_status"], 404)
+
+    async def test_an_overridden_perform_update_sees_the_update(self):
+        RecordingUserConsumer.saved = []
+        async with connected("/ws/recorded/", self.staff, recording_app) as socket:
+            reply = await socket.request(
+                "update",
+                pk=self.target.pk,
+                data={"username": "renamed", "email": "seen@example.com"},
+            )
+        self.assertEqual(reply["response_status"], 200)
+        self.assertEqual(RecordingUserConsumer.saved, [("update", False, "seen@example.com")])

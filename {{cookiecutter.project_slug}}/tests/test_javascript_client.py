@@ -13,11 +13,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def test_the_javascript_client_unit_tests_pass():
     node = shutil.which("node")
     if node is None:
-        pytest.fail("Node.js 20 or newer is needed for tests/js: install it and run again.")
+        pytest.fail("Node.js 20 or newer is needed for tests/js: run `make tools`.")
     version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30)
     major = int(re.match(r"v(\d+)", version.stdout).group(1))
     if major < 20:
-        pytest.fail(f"Node.js 20 or newer is needed for tests/js; found {version.stdout.strip()}.")
+        found = version.stdout.strip()
+        pytest.fail(f"Node.js 20 or newer is needed for tests/js, not {found}: run `make tools`.")
     result = subprocess.run(
         [node, "--test", "tests/js/"],
         cwd=PROJECT_DIR,

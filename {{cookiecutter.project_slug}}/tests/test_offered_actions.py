@@ -12,8 +12,9 @@ from tests.support import (
     offered,
     sample_requests,
 )
+from websocket_api.actions import MODEL_ACTIONS
 
-ALL_ACTIONS = ("list", "retrieve", "patch", "update", "create", "delete")
+ALL_ACTIONS = tuple(MODEL_ACTIONS)
 
 
 class OfferedActionTests(TransactionTestCase):

@@ -12,15 +12,10 @@ from tests.support import (
     create_user,
     sample_requests,
 )
+from websocket_api.actions import MODEL_ACTIONS
 
-HTTP_CALLS = {
-    "list": ("get", False),
-    "retrieve": ("get", True),
-    "create": ("post", False),
-    "update": ("put", True),
-    "patch": ("patch", True),
-    "delete": ("delete", True),
-}
+# Each model action as an HTTP call: the test client's method, and whether it names a user.
+HTTP_CALLS = {row.name: (row.method.lower(), row.detail) for row in MODEL_ACTIONS.values()}
 
 
 class WebSocketPermissionTests(TransactionTestCase):

@@ -2,18 +2,22 @@
 
 import datetime
 import decimal
+import json
 import uuid
 
-from channels.auth import AuthMiddlewareStack
-from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
-from django.test import TransactionTestCase
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import TransactionTestCase, override_settings
 from django.urls import path
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import exception_handler
 
-from tests.support import connected
+from config.asgi import websocket_stack
+from tests.support import HOST, ORIGIN, connected, create_user
 from users.consumers import UserConsumer
 from websocket_api.actions import action
 from websocket_api.consumers import AsyncAPIConsumer
@@ -46,11 +50,19 @@ class ToolConsumer(AsyncAPIConsumer):
             "id": uuid.UUID(int=1),
             "price": decimal.Decimal("9.50"),
             "colour": request.message.get("colour"),
-        }
+        }, 200
 
     @action
     def nothing(self, request, **kwargs):
-        return None
+        return None, 200
+
+    @action
+    def bare_data(self, request, **kwargs):
+        return {"status": "forgot the status"}
+
+    @action
+    def odd_tuple(self, request, **kwargs):
+        return "a", 1
 
     @action
     def invalid(self, request, **kwargs):
@@ -64,20 +76,60 @@ class ToolConsumer(AsyncAPIConsumer):
     async def wait(self, request, **kwargs):
         return {"async": True}, 202
 
+    @action(method="GET", params=("query",))
+    def search(self, request, **kwargs):
+        return {
+            "tags": request.query_params.getlist("tag"),
+            "q": request.query_params.get("q"),
+        }, 200
+
+    @action(method="GET", detail=True)
+    def missing(self, request, **kwargs):
+        raise NotFound()
+
+
+def teapot_handler(exc, context):
+    """A project's EXCEPTION_HANDLER: DRF's, with 404s turned into 418s that name the action."""
+    response = exception_handler(exc, context)
+    if response is not None and response.status_code == 404:
+        response.status_code = 418
+        response.data = {"detail": f"No {context['view'].action} here for {context['kwargs']}."}
+    return response
+
+
+class MembersOnlyConsumer(ToolConsumer):
+    """Refuses anonymous handshakes in its own connect(), as a Channels consumer may."""
+
+    async def connect(self):
+        if self.scope["user"].is_authenticated:
+            await super().connect()
+        else:
+            await self.close(code=4003)
+
+
+class PrefixedJsonConsumer(ToolConsumer):
+    """Frames start with "v1:" before the JSON; replies start with "v1:" too."""
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        return await super().decode_json(text_data.removeprefix("v1:"))
+
+    @classmethod
+    async def encode_json(cls, content):
+        return "v1:" + await super().encode_json(content)
+
 
 class ThrottledConsumer(ToolConsumer):
     throttle_classes = [OncePerConnection]
 
 
-tool_app = AllowedHostsOriginValidator(
-    AuthMiddlewareStack(
-        URLRouter(
-            [
-                path("ws/tools/", ToolConsumer.as_asgi()),
-                path("ws/throttled/", ThrottledConsumer.as_asgi()),
-            ]
-        )
-    )
+tool_app = websocket_stack(
+    [
+        path("ws/tools/", ToolConsumer.as_asgi()),
+        path("ws/throttled/", ThrottledConsumer.as_asgi()),
+        path("ws/members/", MembersOnlyConsumer.as_asgi()),
+        path("ws/prefixed/", PrefixedJsonConsumer.as_asgi()),
+    ]
 )
 
 
@@ -224,6 +276,17 @@ class EnvelopeTests(TransactionTestCase):
             reply = await socket.request("nothing")
             self.assertEqual(reply["response_status"], 200)
 
+    async def test_an_action_returning_a_wrong_shape_is_a_500_with_the_cause_logged(self):
+        async with connected("/ws/tools/", app=tool_app) as socket:
+            for name in ("bare_data", "odd_tuple"):
+                with self.assertLogs("websocket_api", level="ERROR") as logs:
+                    reply = await socket.request(name)
+                self.assertEqual((reply["response_status"], reply["data"]), (500, None))
+                self.assertIn(f"Action '{name}' returned", "\n".join(logs.output))
+                self.assertIn("must return (data, status)", "\n".join(logs.output))
+            reply = await socket.request("nothing")
+            self.assertEqual(reply["response_status"], 200)
+
     async def test_async_actions_run_and_choose_their_status(self):
         async with connected("/ws/tools/", app=tool_app) as socket:
             reply = await socket.request("wait")
@@ -238,3 +301,49 @@ class ThrottleTests(TransactionTestCase):
         self.assertEqual(first["response_status"], 200)
         self.assertEqual((second["response_status"], second["request_id"]), (429, "again"))
         self.assertIn("42 seconds", second["errors"][0])
+
+
+class DrfHookTests(TransactionTestCase):
+    """Overrides written for DRF's APIView and Channels' consumers work unchanged."""
+
+    async def test_a_custom_exception_handler_rewrites_an_error_reply(self):
+        handler = "tests.test_protocol.teapot_handler"
+        with override_settings(
+            REST_FRAMEWORK={**api_settings.user_settings, "EXCEPTION_HANDLER": handler}
+        ):
+            async with connected("/ws/tools/", app=tool_app) as socket:
+                reply = await socket.request("missing", pk=3, request_id="m")
+        self.assertEqual(
+            reply,
+            {
+                "action": "missing",
+                "request_id": "m",
+                "response_status": 418,
+                "data": None,
+                "errors": ["No missing here for {'pk': 3}."],
+            },
+        )
+        async with connected("/ws/tools/", app=tool_app) as socket:
+            reply = await socket.request("missing", pk=3)
+        self.assertEqual((reply["response_status"], reply["errors"]), (404, ["Not found."]))
+
+    async def test_an_overridden_connect_that_rejects_a_user_still_refuses_them(self):
+        refused = WebsocketCommunicator(tool_app, "/ws/members/", headers=[HOST, ORIGIN])
+        connected_, code = await refused.connect(timeout=5)
+        self.assertEqual((connected_, code), (False, 4003))
+        member = await sync_to_async(create_user)("member")
+        async with connected("/ws/members/", member, tool_app) as socket:
+            reply = await socket.request("nothing")
+        self.assertEqual(reply["response_status"], 200)
+
+    async def test_overridden_decode_json_and_encode_json_are_used(self):
+        async with connected("/ws/prefixed/", app=tool_app) as socket:
+            await socket.communicator.send_to(text_data='v1:{"action": "nothing", "request_id": 1}')
+            text = await socket.communicator.receive_from(timeout=5)
+        self.assertTrue(text.startswith("v1:"), text)
+        self.assertEqual(json.loads(text.removeprefix("v1:"))["response_status"], 200)
+
+    async def test_query_parameters_arrive_as_a_query_dict(self):
+        async with connected("/ws/tools/", app=tool_app) as socket:
+            reply = await socket.request("search", query={"tag": ["a", "b"], "q": "word"})
+        self.assertEqual(reply["data"], {"tags": ["a", "b"], "q": "word"})

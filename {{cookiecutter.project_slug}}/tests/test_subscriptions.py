@@ -3,15 +3,13 @@
 from unittest import mock
 
 from asgiref.sync import sync_to_async
-from channels.auth import AuthMiddlewareStack
-from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client, TransactionTestCase
 from django.urls import path
 from rest_framework.permissions import BasePermission
 
+from config.asgi import websocket_stack
 from tests.support import ApiSocket, connected, create_user
 from users.consumers import UserConsumer
 
@@ -25,9 +23,7 @@ class OwnUserConsumer(UserConsumer):
     permission_classes = [OnlyThemselves]
 
 
-app = AllowedHostsOriginValidator(
-    AuthMiddlewareStack(URLRouter([path("ws/own/", OwnUserConsumer.as_asgi())]))
-)
+app = websocket_stack([path("ws/own/", OwnUserConsumer.as_asgi())])
 
 
 @sync_to_async
@@ -71,7 +67,7 @@ class SubscriptionTests(TransactionTestCase):
             await delete_user(created.pk)
             pushes = [await socket.receive() for _ in range(3)]
         self.assertEqual([push["action"] for push in pushes], ["create", "update", "delete"])
-        self.assertEqual([push["response_status"] for push in pushes], [201, 200, 200])
+        self.assertEqual([push["response_status"] for push in pushes], [201, 200, 204])
         self.assertEqual({push["request_id"] for push in pushes}, {"all"})
         self.assertEqual(pushes[0]["data"]["username"], "newcomer")
         self.assertNotIn("password", pushes[0]["data"])

@@ -3,9 +3,6 @@
 import asyncio
 import base64
 
-from channels.auth import AuthMiddlewareStack
-from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.test import TransactionTestCase
 from django.urls import path
 from rest_framework import viewsets
@@ -14,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.asgi import websocket_stack
 from tests.support import PASSWORD, connected, create_user
 from users.views import UserViewSet
 from websocket_api.view_consumer import view_as_consumer
@@ -60,20 +58,16 @@ class NoteViewSet(viewsets.ViewSet):
         return Response({"starred": pk, "data": request.data}, status=201)
 
 
-app = AllowedHostsOriginValidator(
-    AuthMiddlewareStack(
-        URLRouter(
-            [
-                path("ws/echo/<str:room>/", view_as_consumer(EchoView.as_view())),
-                path(
-                    "ws/mapped/",
-                    view_as_consumer(EchoView.as_view(), mapped_actions={"publish": "POST"}),
-                ),
-                path("ws/readonly/", view_as_consumer(ReadOnlyView.as_view())),
-                path("ws/notes/", view_as_consumer(NoteViewSet)),
-            ]
-        )
-    )
+app = websocket_stack(
+    [
+        path("ws/echo/<str:room>/", view_as_consumer(EchoView.as_view())),
+        path(
+            "ws/mapped/",
+            view_as_consumer(EchoView.as_view(), mapped_actions={"publish": "POST"}),
+        ),
+        path("ws/readonly/", view_as_consumer(ReadOnlyView.as_view())),
+        path("ws/notes/", view_as_consumer(NoteViewSet)),
+    ]
 )
 
 

@@ -1,32 +1,7 @@
 from django.contrib.auth.models import User
 
+from websocket_api import mixins
 from websocket_api.generics import GenericAsyncAPIConsumer
-from websocket_api.mixins import (
-    # % if cookiecutter.include_create
-    CreateModelMixin,
-    # % endif
-    # % if cookiecutter.include_delete
-    DeleteModelMixin,
-    # % endif
-    # % if cookiecutter.include_subscriptions
-    InstanceSubscriptionMixin,
-    # % endif
-    # % if cookiecutter.include_list
-    ListModelMixin,
-    # % endif
-    # % if cookiecutter.include_subscriptions
-    ListSubscriptionMixin,
-    # % endif
-    # % if cookiecutter.include_patch
-    PatchModelMixin,
-    # % endif
-    # % if cookiecutter.include_retrieve
-    RetrieveModelMixin,
-    # % endif
-    # % if cookiecutter.include_update
-    UpdateModelMixin,
-    # % endif
-)
 
 from .permissions import IsStaffOrReadOnly
 from .serializers import UserSerializer
@@ -34,26 +9,26 @@ from .serializers import UserSerializer
 
 class UserConsumer(
     # % if cookiecutter.include_list
-    ListModelMixin,
+    mixins.ListModelMixin,
     # % endif
     # % if cookiecutter.include_retrieve
-    RetrieveModelMixin,
+    mixins.RetrieveModelMixin,
     # % endif
     # % if cookiecutter.include_patch
-    PatchModelMixin,
+    mixins.PatchModelMixin,
     # % endif
     # % if cookiecutter.include_update
-    UpdateModelMixin,
+    mixins.UpdateModelMixin,
     # % endif
     # % if cookiecutter.include_create
-    CreateModelMixin,
+    mixins.CreateModelMixin,
     # % endif
     # % if cookiecutter.include_delete
-    DeleteModelMixin,
+    mixins.DeleteModelMixin,
     # % endif
     # % if cookiecutter.include_subscriptions
-    InstanceSubscriptionMixin,
-    ListSubscriptionMixin,
+    mixins.InstanceSubscriptionMixin,
+    mixins.ListSubscriptionMixin,
     # % endif
     GenericAsyncAPIConsumer,
 ):

@@ -1,16 +1,38 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
+from websocket_api.actions import PAGING_PARAMS
+from websocket_api.conf import websocket_api_settings
+from websocket_api.requests import check_paging
+
 
 class BoundedListPagination(LimitOffsetPagination):
-    """``?limit=&offset=`` paging that keeps the body a plain list.
+    """``?limit=&offset=`` paging that keeps the body a plain list, as over the WebSocket.
 
-    The total goes in ``X-Total-Count`` and the neighbouring pages in ``Link``, so the
-    HTTP and WebSocket replies have the same shape.
+    The page size and its maximum are the WebSocket API's (``WEBSOCKET_API``), and a
+    ``limit`` or ``offset`` out of range is a 400, not a silently different page. The total
+    goes in ``X-Total-Count`` and the neighbouring pages in ``Link``.
     """
 
-    default_limit = 100
-    max_limit = 1000
+    @property
+    def default_limit(self) -> int:
+        return websocket_api_settings.PAGE_SIZE
+
+    @property
+    def max_limit(self) -> int:
+        return websocket_api_settings.MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        values = {}
+        for key in PAGING_PARAMS:
+            raw = request.query_params.get(key)
+            if raw is not None:
+                values[key] = int(raw) if raw.strip().lstrip("-").isdigit() else raw
+        problems = check_paging(values, self.max_limit)
+        if problems:
+            raise ValidationError(problems)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: list) -> Response:
         headers = {"X-Total-Count": str(self.count)}

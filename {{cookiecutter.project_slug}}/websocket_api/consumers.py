@@ -1,31 +1,49 @@
-"""The consumer that turns WebSocket messages into actions and every action into one reply."""
+"""The consumer that turns WebSocket messages into actions and every action into one reply.
+
+One message flows through ``receive`` (decode), ``receive_json`` (the request),
+``get_action`` (find it), ``initialize_request`` (check it), then one trip to the database
+thread that runs ``initial`` (permissions, throttles) and the action, and ``send_reply``
+(encode). Exceptions go through ``handle_exception`` and DRF's ``EXCEPTION_HANDLER``, as
+in DRF's ``APIView``; the hooks keep DRF's names and signatures.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import SuspiciousOperation
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from .actions import ActionSpec, collect_actions
 from .database import run_in_database_thread
 from .exceptions import RequestError
-from .replies import encode, envelope, status_and_errors
+from .replies import INTERNAL_ERROR, check_result, encode, envelope, error_list
 from .requests import ActionRequest, check_message
+
+logger = logging.getLogger("websocket_api")
 
 BINARY_FRAME = "Binary frames are not supported: send each request as a JSON text frame."
 NOT_AN_OBJECT = "Expected a JSON object with an 'action' key."
 
 
-class AsyncAPIConsumer(AsyncWebsocketConsumer):
-    """Answers JSON action requests with one reply each, checking DRF permissions first."""
+class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
+    """Answers JSON action requests with one reply each, checking DRF permissions first.
+
+    Override ``connect`` and ``disconnect`` as in Channels. Each text frame goes to
+    ``receive``, which decodes it with ``decode_json`` and passes the object to
+    ``receive_json``; replies are encoded with ``encode_json``. Overrides of these call
+    ``super()`` to keep one reply per request.
+    """
 
     permission_classes: ClassVar[list[type[BasePermission]]] = list(
         api_settings.DEFAULT_PERMISSION_CLASSES
@@ -33,14 +51,11 @@ class AsyncAPIConsumer(AsyncWebsocketConsumer):
     throttle_classes: ClassVar[list[type[BaseThrottle]]] = list(
         api_settings.DEFAULT_THROTTLE_CLASSES
     )
-    # Only consulted, as DRF does, to choose between 401 and 403 for anonymous users; the
-    # connection's user comes from the handshake (see AuthMiddlewareStack).
+    # The connection's user comes from the handshake (see AuthMiddlewareStack); these
+    # choose, as in DRF, between 401 and 403 when an anonymous user is refused.
     authentication_classes: ClassVar[list[type[BaseAuthentication]]] = list(
         api_settings.DEFAULT_AUTHENTICATION_CLASSES
     )
-    lookup_field: ClassVar[str] = "pk"
-    lookup_url_kwarg: ClassVar[str | None] = None
-    max_page_size: ClassVar[int | None] = None
     available_actions: ClassVar[dict[str, tuple[ActionSpec, str]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -51,6 +66,7 @@ class AsyncAPIConsumer(AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.action: str | None = None
         self.request: ActionRequest | None = None
+        self.args: tuple = ()
         self.kwargs: dict[str, Any] = {}
 
     @property
@@ -58,11 +74,12 @@ class AsyncAPIConsumer(AsyncWebsocketConsumer):
         """The connection's user: an instance, ``AnonymousUser()`` when nobody signed in."""
         return self.scope.get("user") or AnonymousUser()
 
-    @property
-    def lookup_kwarg(self) -> str:
-        return self.lookup_url_kwarg or self.lookup_field
+    @classmethod
+    def get_lookup_kwarg(cls) -> str:
+        """The message key that names the object of a detail action."""
+        return "pk"
 
-    # ASGI events
+    # Channels' events and hooks
 
     async def dispatch(self, message: dict) -> None:
         # Channels closes old database connections here, one thread hop per event; each
@@ -72,73 +89,79 @@ class AsyncAPIConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    async def websocket_receive(self, message: dict) -> None:
-        """Called for each frame: decode it, run the action, send the reply."""
-        text = message.get("text")
-        if text is None:
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Called with each frame: decode it, or answer 400 when it is not a JSON object."""
+        if text_data is None:
             await self.send_reply(envelope(None, None, 400, errors=[BINARY_FRAME]))
             return
         try:
-            content = json.loads(text)
+            content = await self.decode_json(text_data)
         except ValueError as exc:
             await self.send_reply(envelope(None, None, 400, errors=[f"Invalid JSON: {exc}"]))
             return
         if not isinstance(content, dict):
             await self.send_reply(envelope(None, None, 400, errors=[NOT_AN_OBJECT]))
             return
-        await self.receive_request(content)
+        await self.receive_json(content)
 
-    async def receive_request(self, content: dict) -> None:
+    async def receive_json(self, content: dict, **kwargs: Any) -> None:
         """Called with each decoded request; sends exactly one reply, whatever happens."""
-        action_name = content.get("action")
-        request_id = content.get("request_id")
-        self.action, self.request, self.kwargs = None, None, {}
-        try:
-            status, data = await self.handle_action(content)
-            reply = envelope(action_name, request_id, status, data)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
-            status, errors = self.handle_exception(exc)
-            reply = envelope(action_name, request_id, status, errors=errors)
-        await self.send_reply(reply)
+        await self.send_reply(await self.handle_request(content))
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        return json.loads(text_data)
+
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        return encode(content)
 
     async def send_reply(self, reply: dict) -> None:
+        """Send one reply; one that cannot be encoded becomes a 500 reply."""
         try:
-            text = encode(reply)
-        except (TypeError, ValueError) as exc:
-            status, errors = status_and_errors(exc, repr(reply["action"]))
-            text = encode(envelope(reply["action"], reply["request_id"], status, errors=errors))
+            text = await self.encode_json(reply)
+        except (TypeError, ValueError):
+            logger.exception("Could not encode the reply to %r", reply["action"])
+            error = envelope(reply["action"], reply["request_id"], 500, errors=[INTERNAL_ERROR])
+            text = await self.encode_json(error)
         await self.send(text_data=text)
-
-    def handle_exception(self, exc: Exception) -> tuple[int, list]:
-        """Called with whatever an action raised; returns the reply's status and errors."""
-        status, errors = status_and_errors(exc, repr(self.action))
-        if status == 401 and not self.get_authenticate_header():
-            status = 403  # DRF's answer when no authenticator offers a challenge
-        return status, errors
-
-    def get_authenticate_header(self) -> str | None:
-        if not self.authentication_classes:
-            return None
-        return self.authentication_classes[0]().authenticate_header(self.request)
 
     # Running actions
 
-    async def handle_action(self, content: dict) -> tuple[int, Any]:
-        """Run the requested action and return its status and data."""
-        spec, method_name = self.get_action(content)
-        self.initialize_request(spec, content)
-        handler = getattr(self, method_name)
-        if spec.is_async:
-            await run_in_database_thread(self.initial, self.request)
-            result = await handler(self.request, **self.kwargs)
-        else:
-            result = await run_in_database_thread(self.run_sync_action, handler)
-        return self.finalize_result(result)
+    async def handle_request(self, content: dict) -> dict:
+        """Run the action a request names and return its reply envelope."""
+        self.action, self.request, self.args, self.kwargs = None, None, (), {}
+        try:
+            spec, method_name = self.get_action(content)
+            self.initialize_request(spec, content)
+            handler = getattr(self, method_name)
+            if spec.is_async:
+                await run_in_database_thread(self.initial, self.request)
+                data, status = check_result(await handler(self.request, **self.kwargs), spec.name)
+            else:
+                return await run_in_database_thread(self.run_sync_action, handler, content)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
+            return self.error_reply(content, exc)
+        return envelope(content.get("action"), content.get("request_id"), status, data)
 
-    def run_sync_action(self, handler: Any) -> Any:
-        # Permission checks, queries and serialization share one trip to the database thread.
-        self.initial(self.request)
-        return handler(self.request, **self.kwargs)
+    def run_sync_action(self, handler: Any, content: dict) -> dict:
+        """Permission checks, the action and serialization, in one database-thread trip."""
+        try:
+            self.initial(self.request)
+            data, status = check_result(handler(self.request, **self.kwargs), self.action)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
+            return self.error_reply(content, exc)
+        return envelope(content.get("action"), content.get("request_id"), status, data)
+
+    def error_reply(self, content: dict, exc: Exception) -> dict:
+        """The reply to a request that raised ``exc``, made by ``handle_exception``."""
+        try:
+            response = self.handle_exception(exc)
+            status, errors = response.status_code, error_list(response.data)
+        except Exception:  # noqa: BLE001 - a failing handler must not end the connection
+            logger.exception("The exception handler failed on %r", self.action)
+            status, errors = 500, [INTERNAL_ERROR]
+        return envelope(content.get("action"), content.get("request_id"), status, errors=errors)
 
     def get_action(self, content: dict) -> tuple[ActionSpec, str]:
         """Find the action a request names: 400 when it names none, 405 when it is unknown."""
@@ -156,38 +179,35 @@ class AsyncAPIConsumer(AsyncWebsocketConsumer):
 
     def initialize_request(self, spec: ActionSpec, content: dict) -> None:
         """Check the message against the action, then set ``request``, ``action`` and ``kwargs``."""
-        paging_limit = self.max_page_size if "limit" in spec.params else None
-        problems = check_message(content, spec, self.lookup_kwarg, paging_limit)
+        lookup_kwarg = self.get_lookup_kwarg()
+        problems = check_message(content, spec, lookup_kwarg)
         if problems:
             raise RequestError(problems)
         self.action = spec.name
         self.kwargs = dict(self.scope.get("url_route", {}).get("kwargs", {}))
         if spec.detail:
-            self.kwargs[self.lookup_kwarg] = content[self.lookup_kwarg]
-        self.request = ActionRequest(
-            action=spec.name,
-            method=spec.method,
-            user=self.user,
+            self.kwargs[lookup_kwarg] = content[lookup_kwarg]
+        self.request = self.make_request(spec.name, spec.method, content)
+
+    def make_request(self, action: str, method: str, message: dict) -> ActionRequest:
+        return ActionRequest(
             scope=self.scope,
-            message=content,
-            data=content.get("data") or {},
-            query_params=content.get("query") or {},
+            action=action,
+            method=method,
+            message=message,
+            user=self.user,
+            authenticators=tuple(self.get_authenticators()),
         )
 
-    @staticmethod
-    def finalize_result(result: Any) -> tuple[int, Any]:
-        """Accept ``data`` or ``(data, status)`` from an action."""
-        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], int):
-            data, status = result
-            return status, data
-        return 200, result
+    # Policies, with DRF's APIView names and signatures
 
-    # Policies, as in DRF's APIView
-
-    def initial(self, request: ActionRequest) -> None:
+    def initial(self, request: ActionRequest, *args: Any, **kwargs: Any) -> None:
         """Called before every action: check permissions, then throttles."""
         self.check_permissions(request)
         self.check_throttles(request)
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        return [authentication() for authentication in self.authentication_classes]
 
     def get_permissions(self) -> list[BasePermission]:
         return [permission() for permission in self.permission_classes]
@@ -198,26 +218,75 @@ class AsyncAPIConsumer(AsyncWebsocketConsumer):
     def check_permissions(self, request: ActionRequest) -> None:
         for permission in self.get_permissions():
             if not permission.has_permission(request, self):
-                self.permission_denied(request, permission)
+                self.permission_denied(
+                    request,
+                    message=getattr(permission, "message", None),
+                    code=getattr(permission, "code", None),
+                )
 
     def check_object_permissions(self, request: ActionRequest, obj: Any) -> None:
         for permission in self.get_permissions():
             if not permission.has_object_permission(request, self, obj):
-                self.permission_denied(request, permission)
+                self.permission_denied(
+                    request,
+                    message=getattr(permission, "message", None),
+                    code=getattr(permission, "code", None),
+                )
 
-    def permission_denied(self, request: ActionRequest, permission: BasePermission) -> None:
-        if not request.user.is_authenticated:
+    def permission_denied(
+        self, request: ActionRequest, message: str | None = None, code: str | None = None
+    ) -> None:
+        """Raise 401 for an anonymous user where authentication is offered, else 403."""
+        if request.authenticators and not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        raise exceptions.PermissionDenied(
-            detail=getattr(permission, "message", None), code=getattr(permission, "code", None)
-        )
+        raise exceptions.PermissionDenied(detail=message, code=code)
 
     def check_throttles(self, request: ActionRequest) -> None:
-        waits = [
+        durations = [
             throttle.wait()
             for throttle in self.get_throttles()
             if not throttle.allow_request(request, self)
         ]
-        if waits:
-            known = [wait for wait in waits if wait is not None]
-            raise exceptions.Throttled(max(known) if known else None)
+        if durations:
+            self.throttled(request, max((d for d in durations if d is not None), default=None))
+
+    def throttled(self, request: ActionRequest, wait: float | None) -> None:
+        raise exceptions.Throttled(wait)
+
+    def get_authenticate_header(self, request: ActionRequest) -> str | None:
+        authenticators = request.authenticators if request is not None else ()
+        if authenticators:
+            return authenticators[0].authenticate_header(request)
+        return None
+
+    def get_exception_handler_context(self) -> dict[str, Any]:
+        return {
+            "view": self,
+            "args": self.args,
+            "kwargs": self.kwargs,
+            "request": self.request,
+        }
+
+    def get_exception_handler(self) -> Any:
+        return api_settings.EXCEPTION_HANDLER
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Called with whatever a request raised; returns the response to answer with.
+
+        As in DRF, the ``EXCEPTION_HANDLER`` makes the response; what it does not handle
+        is logged and answered with a 500 that holds no detail.
+        """
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            header = self.get_authenticate_header(self.request)
+            if header:
+                exc.auth_header = header  # type: ignore[attr-defined]
+            else:
+                exc.status_code = 403
+        elif isinstance(exc, SuspiciousOperation):
+            logger.warning("Refused a WebSocket request: %s", exc)
+            exc = exceptions.ParseError("Bad request.")
+        response = self.get_exception_handler()(exc, self.get_exception_handler_context())
+        if response is None:
+            logger.error("Unhandled error in WebSocket action %r", self.action, exc_info=exc)
+            return Response({"detail": INTERNAL_ERROR}, status=500)
+        return response

@@ -1,13 +1,20 @@
-"""Errors that already know the reply they deserve."""
+"""Errors that already know the reply they deserve, as DRF ``APIException`` subclasses.
+
+Being ``APIException``s, they go through DRF's exception handler like any other, so a
+custom ``EXCEPTION_HANDLER`` sees them too.
+"""
+
+from __future__ import annotations
+
+from rest_framework.exceptions import APIException
 
 
-class ActionError(Exception):
+class ActionError(APIException):
     """Raised to answer the request with ``status`` and ``errors`` (a list)."""
 
     def __init__(self, status: int, errors: list) -> None:
-        super().__init__(f"{status}: {errors!r}")
+        super().__init__(detail=list(errors))
         self.status_code = status
-        self.errors = errors
 
 
 class RequestError(ActionError):
@@ -15,3 +22,7 @@ class RequestError(ActionError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(400, problems)
+
+
+class InvalidResultError(TypeError):
+    """An action returned something other than ``(data, status)``."""

@@ -24,6 +24,7 @@ logger = logging.getLogger("websocket_api")
 
 EVENT_TYPE = "websocket_api.change"
 _observers: dict[type[Model], list[type]] = {}
+_unbroadcastable: set[str] = set()
 
 
 def model_group(model: type[Model]) -> str:
@@ -71,9 +72,19 @@ def build_event(instance: Model, change: str) -> dict[str, Any]:
     model = type(instance)
     data = {}
     for consumer_class in _observers.get(model, ()):
-        data[observer_key(consumer_class)] = json_safe(
-            consumer_class.broadcast_representation(instance)
-        )
+        key = observer_key(consumer_class)
+        try:
+            data[key] = json_safe(consumer_class.broadcast_representation(instance))
+        except Exception:  # noqa: BLE001 - a change must be saved whatever its push costs
+            # Each subscriber then serializes the object itself, with its own request.
+            if key not in _unbroadcastable:
+                _unbroadcastable.add(key)
+                logger.warning(
+                    "%s cannot serialize a change without a request; each subscriber "
+                    "will serialize it instead",
+                    key,
+                    exc_info=True,
+                )
     return {
         "type": EVENT_TYPE,
         "model": model._meta.label_lower,

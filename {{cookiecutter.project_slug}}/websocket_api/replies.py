@@ -1,20 +1,13 @@
-"""The reply envelope, and how exceptions become error replies."""
+"""The reply envelope, the ``(data, status)`` result contract, and JSON encoding."""
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
-from rest_framework import exceptions
 from rest_framework.utils.encoders import JSONEncoder
 
-from .exceptions import ActionError
-
-logger = logging.getLogger("websocket_api")
+from .exceptions import InvalidResultError
 
 INTERNAL_ERROR = "A server error occurred."
 
@@ -36,7 +29,23 @@ def envelope(
     }
 
 
-def encode(content: dict) -> str:
+def check_result(result: Any, action: str | None) -> tuple[Any, int]:
+    """``result`` as ``(data, status)``, the one shape an action may return."""
+    if (
+        isinstance(result, tuple)
+        and len(result) == 2
+        and isinstance(result[1], int)
+        and not isinstance(result[1], bool)
+        and 100 <= result[1] <= 599
+    ):
+        return result
+    raise InvalidResultError(
+        f"Action {action!r} returned {type(result).__name__} {result!r:.200}; "
+        "an action must return (data, status) with an HTTP status code."
+    )
+
+
+def encode(content: Any) -> str:
     """Encode as DRF does over HTTP: datetimes, UUIDs, decimals and lazy strings included."""
     return json.dumps(content, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
@@ -50,20 +59,3 @@ def error_list(detail: Any) -> list:
     if isinstance(detail, dict):
         return [detail["detail"]]
     return [detail]
-
-
-def status_and_errors(exc: Exception, context: str = "") -> tuple[int, list]:
-    """The status and ``errors`` list that answer ``exc``; unexpected errors are logged."""
-    if isinstance(exc, ActionError):
-        return exc.status_code, list(exc.errors)
-    if isinstance(exc, Http404 | ObjectDoesNotExist):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    if isinstance(exc, SuspiciousOperation):
-        logger.warning("Refused a WebSocket request: %s", exc)
-        return 400, ["Bad request."]
-    if isinstance(exc, exceptions.APIException):
-        return exc.status_code, error_list(exc.detail)
-    logger.exception("Unhandled error in WebSocket action %s", context or "(unknown)")
-    return 500, [INTERNAL_ERROR]

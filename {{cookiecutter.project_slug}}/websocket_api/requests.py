@@ -3,44 +3,75 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import cached_property
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.handlers.asgi import ASGIRequest
+from django.http import QueryDict
 
-from .actions import ActionSpec
+from .actions import PAGING_PARAMS, ActionSpec
 
 ENVELOPE_KEYS = frozenset({"action", "request_id", "data"})
-PAGING_KEYS = ("limit", "offset")
 
 
-@dataclass
 class ActionRequest:
-    """The part of a DRF request that permission, throttle and serializer code reads.
+    """What a DRF ``Request`` offers permissions, throttles and serializers, for one action.
 
     ``method`` is the action's mapped HTTP method, ``data`` the message's ``data`` object,
-    ``query_params`` its ``query`` object and ``message`` the whole decoded message.
+    ``query_params`` its ``query`` object as a ``QueryDict`` and ``message`` the whole
+    decoded message. Anything else (``META``, ``build_absolute_uri()``, ``get_host()``,
+    ``scheme``, ``COOKIES``, ``session``) comes from the WebSocket handshake, as from the
+    ``HttpRequest`` a DRF ``Request`` wraps.
     """
 
-    action: str
-    method: str
-    user: Any
-    scope: dict
-    message: dict
-    data: dict = field(default_factory=dict)
-    query_params: dict = field(default_factory=dict)
-    auth: Any = None
+    def __init__(
+        self,
+        scope: dict,
+        action: str,
+        method: str,
+        message: Mapping[str, Any],
+        user: Any,
+        auth: Any = None,
+        authenticators: tuple = (),
+    ) -> None:
+        self.scope = scope
+        self.action = action
+        self.method = method
+        self.message = message
+        self.data = message.get("data") or {}
+        self.user = user
+        self.auth = auth
+        self.authenticators = authenticators
+        self.successful_authenticator = None
+        self.versioning_scheme = None
+        self.version = None
 
     @cached_property
-    def META(self) -> dict[str, str]:  # noqa: N802 - the name DRF code looks for
-        return http_request_from_scope(self.scope, self.method).META
+    def query_params(self) -> QueryDict:
+        """The message's ``query`` object; a list value gives the key several values."""
+        query = QueryDict(mutable=True)
+        for key, value in (self.message.get("query") or {}).items():
+            values = value if isinstance(value, list) else [value]
+            query.setlist(str(key), [str(item) for item in values])
+        query._mutable = False
+        return query
+
+    @cached_property
+    def _request(self) -> ASGIRequest:
+        """The handshake as a Django request, with this action's method."""
+        return http_request_from_scope(self.scope, self.method)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._request, name)
 
 
 def http_request_from_scope(
-    scope: dict, method: str, body: Any = None, query: dict | None = None
+    scope: dict, method: str, body: Any = None, query: Mapping | None = None
 ) -> ASGIRequest:
     """A Django request as the WebSocket handshake would have made it, with a JSON body.
 
@@ -60,7 +91,7 @@ def http_request_from_scope(
     if isinstance(query_string, bytes):
         query_string = query_string.decode("latin1")
     if query:
-        extra = urlencode(query, doseq=True)
+        extra = query.urlencode() if isinstance(query, QueryDict) else urlencode(query, doseq=True)
         query_string = f"{query_string}&{extra}" if query_string else extra
     http_scope = {
         **scope,
@@ -73,9 +104,7 @@ def http_request_from_scope(
     return ASGIRequest(http_scope, BytesIO(payload))
 
 
-def check_message(
-    message: dict, spec: ActionSpec, lookup_kwarg: str, max_page_size: int | None = None
-) -> list[str]:
+def check_message(message: Mapping[str, Any], spec: ActionSpec, lookup_kwarg: str) -> list[str]:
     """List every problem that stops ``message`` from running as ``spec``."""
     allowed = ENVELOPE_KEYS | spec.params | ({lookup_kwarg} if spec.detail else set())
     problems = [
@@ -88,12 +117,10 @@ def check_message(
     problems += check_data(message, spec)
     if "query" in spec.params and not isinstance(message.get("query", {}), dict):
         problems.append("query: Expected an object of filter parameters.")
-    if max_page_size is not None:
-        problems += check_paging(message, max_page_size)
     return problems
 
 
-def check_lookup(message: dict, lookup_kwarg: str) -> list[str]:
+def check_lookup(message: Mapping[str, Any], lookup_kwarg: str) -> list[str]:
     if lookup_kwarg not in message:
         return [f"{lookup_kwarg}: This field is required."]
     value = message[lookup_kwarg]
@@ -102,7 +129,7 @@ def check_lookup(message: dict, lookup_kwarg: str) -> list[str]:
     return []
 
 
-def check_data(message: dict, spec: ActionSpec) -> list[str]:
+def check_data(message: Mapping[str, Any], spec: ActionSpec) -> list[str]:
     value = message.get("data")
     if spec.data == "required" and value is None:
         return ["data: This field is required."]
@@ -113,9 +140,10 @@ def check_data(message: dict, spec: ActionSpec) -> list[str]:
     return []
 
 
-def check_paging(message: dict, max_page_size: int) -> list[str]:
+def check_paging(message: Mapping[str, Any], max_page_size: int) -> list[str]:
+    """Problems with the message's ``limit`` (1 to ``max_page_size``) and ``offset`` (≥ 0)."""
     problems = []
-    for key, low, high in (("limit", 1, max_page_size), ("offset", 0, None)):
+    for key, low, high in zip(PAGING_PARAMS, (1, 0), (max_page_size, None), strict=True):
         if key not in message:
             continue
         value = message[key]

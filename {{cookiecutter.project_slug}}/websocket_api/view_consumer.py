@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
@@ -9,32 +10,14 @@ from typing import Any, ClassVar
 from django.http import HttpResponseBase
 from rest_framework.viewsets import ViewSetMixin
 
-from .actions import ActionSpec
+from .actions import LIST_PARAMS, MODEL_ACTIONS, PAGING_PARAMS, ActionSpec
+from .conf import websocket_api_settings
 from .consumers import AsyncAPIConsumer
-from .exceptions import ActionError
+from .exceptions import ActionError, RequestError
 from .replies import error_list
-from .requests import PAGING_KEYS, ActionRequest, http_request_from_scope
+from .requests import ActionRequest, check_paging, http_request_from_scope
 
-DEFAULT_MAPPED_ACTIONS: dict[str, str] = {
-    "list": "GET",
-    "retrieve": "GET",
-    "create": "POST",
-    "update": "PUT",
-    "patch": "PATCH",
-    "delete": "DELETE",
-}
-
-# WebSocket action -> (viewset method, HTTP method, acts on one object)
-VIEWSET_ACTIONS: dict[str, tuple[str, str, bool]] = {
-    "list": ("list", "GET", False),
-    "retrieve": ("retrieve", "GET", True),
-    "create": ("create", "POST", False),
-    "update": ("update", "PUT", True),
-    "patch": ("partial_update", "PATCH", True),
-    "delete": ("destroy", "DELETE", True),
-}
-
-LIST_PARAMS = (*PAGING_KEYS, "query")
+DEFAULT_MAPPED_ACTIONS: dict[str, str] = {row.name: row.method for row in MODEL_ACTIONS.values()}
 
 
 class ViewConsumer(AsyncAPIConsumer):
@@ -42,16 +25,26 @@ class ViewConsumer(AsyncAPIConsumer):
 
     permission_classes: ClassVar[list] = []
     throttle_classes: ClassVar[list] = []
-    max_page_size: ClassVar[int | None] = 1000
+    lookup_kwarg: ClassVar[str] = "pk"
     views: ClassVar[dict[str, Callable]] = {}
+    # The ViewSet or APIView class served, for describing the route.
+    view_class: ClassVar[type | None] = None
+
+    @classmethod
+    def get_lookup_kwarg(cls) -> str:
+        return cls.lookup_kwarg
 
     def run_view(self, request: ActionRequest, **kwargs: Any) -> tuple[Any, int]:
         """Called on the database thread with the checked request for any action."""
         message = request.message
-        if self.lookup_kwarg in message:
-            kwargs.setdefault(self.lookup_kwarg, message[self.lookup_kwarg])
-        query = dict(request.query_params)
-        query.update({key: message[key] for key in PAGING_KEYS if key in message})
+        problems = check_paging(message, websocket_api_settings.MAX_PAGE_SIZE)
+        if problems:
+            raise RequestError(problems)
+        lookup_kwarg = self.get_lookup_kwarg()
+        if lookup_kwarg in message:
+            kwargs.setdefault(lookup_kwarg, message[lookup_kwarg])
+        query = request.query_params.copy()
+        query.update({key: str(message[key]) for key in PAGING_PARAMS if key in message})
         http_request = http_request_from_scope(
             self.scope, request.method, body=message.get("data"), query=query
         )
@@ -97,16 +90,21 @@ def view_as_consumer(
         lookup_kwarg = getattr(view, "lookup_url_kwarg", None) or getattr(
             view, "lookup_field", "pk"
         )
-        name = view.__name__
+        name, view_class = view.__name__, view
     else:
         if initkwargs:
             raise TypeError("initkwargs are only for ViewSet classes; pass them to as_view().")
         routes = view_routes(view, mapped_actions or DEFAULT_MAPPED_ACTIONS)
         lookup_kwarg = "pk"
         name = getattr(view, "__name__", "View")
+        view_class = getattr(view, "cls", None)
     if actions is not None:
         routes = {key: routes[key] for key in actions if key in routes}
-    consumer_class = type(f"{name}Consumer", (ViewConsumer,), {"lookup_field": lookup_kwarg})
+    consumer_class = type(
+        f"{name}Consumer",
+        (ViewConsumer,),
+        {"lookup_kwarg": lookup_kwarg, "view_class": view_class},
+    )
     consumer_class.views = {key: route_view for key, (_, route_view) in routes.items()}
     consumer_class.available_actions = {
         key: (spec, "run_view") for key, (spec, _) in routes.items()
@@ -130,27 +128,35 @@ def view_routes(view: Callable, mapped_actions: Mapping[str, str]) -> dict[str, 
 
 
 def viewset_routes(viewset: type[ViewSetMixin], initkwargs: dict) -> dict[str, tuple]:
-    """Routes for a ViewSet class: its standard actions it implements, then its extra ones."""
+    """Routes for a ViewSet class: the table's actions it implements, then its extra ones.
+
+    The table's actions take the table's method, detail flag, data rule and parameters, so
+    requests are checked exactly as the generic consumer checks them.
+    """
     basename = initkwargs.pop("basename", viewset.__name__.lower())
-    table = [
-        (name, method_name, http_method, detail)
-        for name, (method_name, http_method, detail) in VIEWSET_ACTIONS.items()
-        if hasattr(viewset, method_name)
+    specs = [
+        (row.spec(), row.viewset_method)
+        for row in MODEL_ACTIONS.values()
+        if hasattr(viewset, row.viewset_method)
     ]
     for extra in viewset.get_extra_actions():
         http_method = next(iter(extra.mapping))
-        table.append((extra.__name__, extra.mapping[http_method], http_method, extra.detail))
-    routes = {}
-    for name, method_name, http_method, detail in table:
         spec = ActionSpec(
-            name=name,
+            name=extra.__name__,
             method=http_method.upper(),
-            detail=detail,
+            detail=extra.detail,
             data="optional",
-            params=frozenset(() if detail else LIST_PARAMS),
+            params=frozenset(() if extra.detail else LIST_PARAMS),
+            description=inspect.getdoc(extra) or "",
         )
+        specs.append((spec, extra.mapping[http_method]))
+    routes = {}
+    for spec, method_name in specs:
         view = viewset.as_view(
-            {http_method.lower(): method_name}, basename=basename, detail=detail, **initkwargs
+            {spec.method.lower(): method_name},
+            basename=basename,
+            detail=spec.detail,
+            **initkwargs,
         )
-        routes[name] = (spec, view)
+        routes[spec.name] = (spec, view)
     return routes

@@ -2,19 +2,22 @@ from typing import Any
 
 from rest_framework.serializers import BaseSerializer
 
-from ..actions import action
+from ..actions import MODEL_ACTIONS, model_action
 from ..requests import ActionRequest
+
+CREATE = MODEL_ACTIONS["create"]
 
 
 class CreateModelMixin:
     """Adds ``create``: validate ``data`` and save a new object."""
 
-    @action(method="POST", data="required")
-    def create(self, request: ActionRequest, **kwargs: Any) -> tuple[dict, int]:
+    @model_action("create")
+    def create(self, request: ActionRequest, **kwargs: Any) -> tuple[Any, int]:
+        """Create an object from `data`."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.perform_create(serializer)
-        return serializer.data, 201
+        return serializer.data, CREATE.status
 
     def perform_create(self, serializer: BaseSerializer) -> None:
         """Called to save a validated new object."""

@@ -2,17 +2,20 @@ from typing import Any
 
 from django.db.models import Model
 
-from ..actions import action
+from ..actions import MODEL_ACTIONS, model_action
 from ..requests import ActionRequest
+
+DELETE = MODEL_ACTIONS["delete"]
 
 
 class DeleteModelMixin:
     """Adds ``delete``: remove the object named by ``pk`` (or the lookup field)."""
 
-    @action(method="DELETE", detail=True, data="none")
+    @model_action("delete")
     def delete(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        """Delete the object."""
         self.perform_delete(self.get_object())
-        return None, 204
+        return None, DELETE.status
 
     def perform_delete(self, instance: Model) -> None:
         """Called to delete the object."""

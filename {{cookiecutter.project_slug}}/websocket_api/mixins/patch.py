@@ -1,21 +1,16 @@
 from typing import Any
 
-from rest_framework.serializers import BaseSerializer
-
-from ..actions import action
+from ..actions import MODEL_ACTIONS, model_action
 from ..requests import ActionRequest
+from .updating import UpdateObjectMixin
+
+PATCH = MODEL_ACTIONS["patch"]
 
 
-class PatchModelMixin:
+class PatchModelMixin(UpdateObjectMixin):
     """Adds ``patch``: change only the fields present in ``data`` (like PATCH)."""
 
-    @action(method="PATCH", detail=True, data="required")
-    def patch(self, request: ActionRequest, **kwargs: Any) -> tuple[dict, int]:
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        self.perform_patch(serializer)
-        return serializer.data, 200
-
-    def perform_patch(self, serializer: BaseSerializer) -> None:
-        """Called to save a validated partial update."""
-        serializer.save()
+    @model_action("patch")
+    def patch(self, request: ActionRequest, **kwargs: Any) -> tuple[Any, int]:
+        """Change only the fields given in `data`."""
+        return self.update_object(request, partial=True), PATCH.status

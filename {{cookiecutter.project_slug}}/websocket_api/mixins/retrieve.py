@@ -1,12 +1,15 @@
 from typing import Any
 
-from ..actions import action
+from ..actions import MODEL_ACTIONS, model_action
 from ..requests import ActionRequest
+
+RETRIEVE = MODEL_ACTIONS["retrieve"]
 
 
 class RetrieveModelMixin:
     """Adds ``retrieve``: the object named by ``pk`` (or the lookup field)."""
 
-    @action(method="GET", detail=True, data="none")
-    def retrieve(self, request: ActionRequest, **kwargs: Any) -> tuple[dict, int]:
-        return self.serialize(self.get_object()), 200
+    @model_action("retrieve")
+    def retrieve(self, request: ActionRequest, **kwargs: Any) -> tuple[Any, int]:
+        """The object named by the lookup key."""
+        return self.get_serializer(self.get_object()).data, RETRIEVE.status

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Model
 from rest_framework.exceptions import APIException
 
-from ..actions import action
+from ..actions import MODEL_ACTIONS, action
 from ..database import run_in_database_thread
 from ..exceptions import ActionError
 from ..observer import model_group, observe, observer_key, rebuild
@@ -19,7 +20,8 @@ from ..requests import ActionRequest
 
 logger = logging.getLogger("websocket_api")
 
-PUSH_STATUS = {"create": 201, "update": 200, "delete": 200}
+# A push answers like the action that made the change: create 201, update 200, delete 204.
+PUSH_STATUS = {change: MODEL_ACTIONS[change].status for change in ("create", "update", "delete")}
 _broadcast_serializers: dict[type, Any] = {}
 
 
@@ -27,6 +29,10 @@ _broadcast_serializers: dict[type, Any] = {}
 class Subscription:
     request_id: Any
     pk: str | None  # None: the whole list
+
+    @property
+    def action(self) -> str:
+        return "subscribe_list" if self.pk is None else "subscribe_instance"
 
 
 class SubscriptionMixin:
@@ -94,45 +100,49 @@ class SubscriptionMixin:
         ]
         if not targets:
             return
-        try:
-            allowed, data = await run_in_database_thread(self.push_data_for, event)
-        except Exception:  # noqa: BLE001 - one failed check must not end the connection
-            logger.exception("Could not check a %s push", event["change"])
-            return
-        if not allowed:
-            return
-        for subscription in targets:
-            push = envelope(
-                event["change"], subscription.request_id, PUSH_STATUS[event["change"]], data
-            )
-            await self.send_reply(push)
+        for action_name in sorted({subscription.action for subscription in targets}):
+            try:
+                allowed, data = await run_in_database_thread(self.push_data_for, event, action_name)
+            except Exception:  # noqa: BLE001 - one failed check must not end the connection
+                logger.exception("Could not check a %s push", event["change"])
+                continue
+            if not allowed:
+                continue
+            status = PUSH_STATUS[event["change"]]
+            for subscription in targets:
+                if subscription.action == action_name:
+                    push = envelope(event["change"], subscription.request_id, status, data)
+                    await self.send_reply(push)
 
-    def push_data_for(self, event: dict) -> tuple[bool, Any]:
-        """Whether this connection may see the change, and the data to push for it."""
-        self.action, self.kwargs = "subscribe", {}
-        self.request = ActionRequest(
-            action="subscribe", method="GET", user=self.user, scope=self.scope, message={}
-        )
+    def push_data_for(self, event: dict, action_name: str) -> tuple[bool, Any]:
+        """Whether this connection may see the change, and the data to push for it.
+
+        The checks run as the subscribing action, on a copy of the consumer, so that
+        the action and request of the connection's own requests stay as they are.
+        """
+        checker = copy.copy(self)
+        checker.action, checker.args, checker.kwargs = action_name, (), {}
+        checker.request = self.make_request(action_name, "GET", {})
         model = apps.get_model(event["model"])
         try:
-            self.check_permissions(self.request)
+            checker.check_permissions(checker.request)
             if event["change"] == "delete":
                 instance = rebuild(model, event["fields"])
             else:
-                instance = self.get_queryset().filter(pk=event["pk"]).first()
+                instance = checker.get_queryset().filter(pk=event["pk"]).first()
                 if instance is None:
                     return False, None
-            self.check_object_permissions(self.request, instance)
+            checker.check_object_permissions(checker.request, instance)
         except (APIException, DjangoPermissionDenied):
             return False, None
         if event["change"] == "delete":
             return True, {"pk": event["pk"]}
         data = event["data"].get(observer_key(type(self)))
-        return True, self.get_push_data(instance, data)
+        return True, checker.get_push_data(instance, data)
 
     def get_push_data(self, instance: Model, broadcast: Any) -> Any:
         """The data pushed to this connection: the change's shared representation by default."""
-        return broadcast if broadcast is not None else self.serialize(instance)
+        return broadcast if broadcast is not None else self.get_serializer(instance).data
 
 
 class InstanceSubscriptionMixin(SubscriptionMixin):
@@ -140,12 +150,14 @@ class InstanceSubscriptionMixin(SubscriptionMixin):
 
     @action(method="GET", detail=True, data="none")
     async def subscribe_instance(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        """Push each later change of the object (update, delete) with this `request_id`."""
         instance = await run_in_database_thread(self.get_object)
         await self.add_subscription(request, instance.pk)
         return None, 201
 
-    @action(method="GET", detail=True, data="none")
+    @action(method="GET", data="none", params=("pk",))
     async def unsubscribe_instance(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        """Stop the subscription made with this `request_id`; a `pk` is accepted and ignored."""
         await self.remove_subscription(request, whole_list=False)
         return None, 204
 
@@ -155,10 +167,12 @@ class ListSubscriptionMixin(SubscriptionMixin):
 
     @action(method="GET", data="none")
     async def subscribe_list(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        """Push each later create, update and delete in the queryset with this `request_id`."""
         await self.add_subscription(request, None)
         return None, 201
 
     @action(method="GET", data="none")
     async def unsubscribe_list(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
+        """Stop the list subscription made with this `request_id`."""
         await self.remove_subscription(request, whole_list=True)
         return None, 204

@@ -1,21 +1,16 @@
 from typing import Any
 
-from rest_framework.serializers import BaseSerializer
-
-from ..actions import action
+from ..actions import MODEL_ACTIONS, model_action
 from ..requests import ActionRequest
+from .updating import UpdateObjectMixin
+
+UPDATE = MODEL_ACTIONS["update"]
 
 
-class UpdateModelMixin:
+class UpdateModelMixin(UpdateObjectMixin):
     """Adds ``update``: replace an object's fields with ``data`` (a full update, like PUT)."""
 
-    @action(method="PUT", detail=True, data="required")
-    def update(self, request: ActionRequest, **kwargs: Any) -> tuple[dict, int]:
-        serializer = self.get_serializer(self.get_object(), data=request.data)
-        serializer.is_valid(raise_exception=True)
-        self.perform_update(serializer)
-        return serializer.data, 200
-
-    def perform_update(self, serializer: BaseSerializer) -> None:
-        """Called to save a validated full update."""
-        serializer.save()
+    @model_action("update")
+    def update(self, request: ActionRequest, **kwargs: Any) -> tuple[Any, int]:
+        """Replace the object's fields with `data`, which must hold every required field."""
+        return self.update_object(request, partial=False), UPDATE.status

@@ -10,31 +10,6 @@ const users = new Map();
 const clients = new Map(); // route path -> ApiClient
 let currentRoute = routes[0]?.path;
 
-// Fields the demo offers for the actions it knows; any other action gets a generic form.
-const FIELDS = {
-  list: [
-    { name: "limit", type: "number", optional: true, top: true },
-    { name: "offset", type: "number", optional: true, top: true },
-  ],
-  retrieve: [],
-  create: [
-    { name: "username" },
-    { name: "email", type: "email", optional: true },
-    { name: "password", type: "password" },
-  ],
-  patch: [
-    { name: "username", optional: true },
-    { name: "email", type: "email", optional: true },
-    { name: "password", type: "password", optional: true },
-  ],
-  update: [
-    { name: "username" },
-    { name: "email", type: "email", optional: true },
-    { name: "password", type: "password", optional: true },
-  ],
-  delete: [],
-};
-
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
@@ -131,7 +106,7 @@ function fieldInput(field) {
     element("input", {
       name: field.name,
       type: field.type || "text",
-      required: !field.optional,
+      required: !field.optional && field.type !== "checkbox",
       min: field.type === "number" ? 0 : undefined,
       autocomplete: field.type === "password" ? "new-password" : "off",
       "data-top": field.top ? "true" : undefined,
@@ -139,12 +114,14 @@ function fieldInput(field) {
   );
 }
 
+// Each action's inputs come from the route description the page was served with: the
+// lookup key, the paging keys, and the serializer's writable fields for the model actions.
 function actionForm(route, action) {
-  const known = FIELDS[action.name];
   const inputs = [];
   if (action.detail) inputs.push(fieldInput({ name: route.lookup, type: "text" }));
-  if (known) inputs.push(...known.map(fieldInput));
-  else if (action.data !== "none") {
+  for (const name of action.paging) inputs.push(fieldInput({ name, type: "number", optional: true, top: true }));
+  for (const field of action.fields) inputs.push(fieldInput({ ...field, optional: !field.required }));
+  if (!action.fields.length && action.data !== "none") {
     inputs.push(
       element("label", {}, "data (JSON)", element("textarea", { name: "__data", required: action.data === "required", value: "{}" })),
     );
@@ -177,12 +154,13 @@ function payloadFrom(route, action, form) {
       Object.assign(data, JSON.parse(value || "{}"));
     } else if (input.name === route.lookup && action.detail) {
       payload[route.lookup] = /^\d+$/.test(value) ? Number(value) : value;
+    } else if (input.type === "checkbox") {
+      data[input.name] = input.checked;
     } else if (value === "") {
       continue;
-    } else if (input.dataset.top) {
-      payload[input.name] = input.type === "number" ? Number(value) : value;
     } else {
-      data[input.name] = input.type === "password" ? input.value : value;
+      const typed = input.type === "number" ? Number(value) : input.type === "password" ? input.value : value;
+      (input.dataset.top ? payload : data)[input.name] = typed;
     }
   }
   if (Object.keys(data).length || action.data === "required") payload.data = data;

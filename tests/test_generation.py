@@ -31,7 +31,7 @@ def test_the_default_rendering_is_complete_and_clean(bake):
         "demo/templates/demo/index.html",
         "demo/static/demo/demo.js",
         "static/js/api-client.js",
-        "scripts/ensure-test-tools",
+        "scripts/provision.py",
         "README.md",
         "requirements.txt",
         ".cookiecutter.json",

@@ -196,7 +196,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
             method=method,
             message=message,
             user=self.user,
-            authenticators=tuple(self.get_authenticators()),
+            authenticators=self.get_authenticators,
         )
 
     # Policies, with DRF's APIView names and signatures

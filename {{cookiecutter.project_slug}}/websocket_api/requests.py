@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from io import BytesIO
 from typing import Any
@@ -35,7 +35,7 @@ class ActionRequest:
         message: Mapping[str, Any],
         user: Any,
         auth: Any = None,
-        authenticators: tuple = (),
+        authenticators: Callable[[], Sequence[Any]] = tuple,
     ) -> None:
         self.scope = scope
         self.action = action
@@ -44,10 +44,15 @@ class ActionRequest:
         self.data = message.get("data") or {}
         self.user = user
         self.auth = auth
-        self.authenticators = authenticators
+        self._make_authenticators = authenticators
         self.successful_authenticator = None
         self.versioning_scheme = None
         self.version = None
+
+    @cached_property
+    def authenticators(self) -> tuple:
+        """The consumer's authentication classes, made when a refusal needs them."""
+        return tuple(self._make_authenticators())
 
     @cached_property
     def query_params(self) -> QueryDict:

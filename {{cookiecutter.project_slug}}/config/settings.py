@@ -30,6 +30,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -67,7 +77,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "channels",
+    "websocket_api",
     "users",
     "demo",
 ]
@@ -180,6 +192,19 @@ WEBSOCKET_API = {
     # (over HTTP too: /api/users/ pages the same way).
     "PAGE_SIZE": env_int("DJANGO_API_PAGE_SIZE", 100),
     "MAX_PAGE_SIZE": env_int("DJANGO_API_MAX_PAGE_SIZE", 1000),
+    # Seconds after which an action or push checks again that the connection's session or
+    # token still holds; sign-outs and password changes in processes sharing the channel
+    # layer close connections at once.
+    "CREDENTIALS_CHECK_INTERVAL": env_float("DJANGO_WS_CREDENTIALS_CHECK_INTERVAL", 5.0),
+    # Open WebSocket connections per process, per user and per anonymous address.
+    "MAX_CONNECTIONS_PER_USER": env_int("DJANGO_WS_MAX_CONNECTIONS_PER_USER", 50),
+    "MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS": env_int(
+        "DJANGO_WS_MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS", 20
+    ),
+    # Origins allowed to open a WebSocket, exactly (scheme, host and port). Unset: the
+    # page's own origin (the handshake's Host, when ALLOWED_HOSTS has it) and
+    # CSRF_TRUSTED_ORIGINS.
+    "ALLOWED_ORIGINS": env_list("DJANGO_WS_ALLOWED_ORIGINS", "") or None,
 }
 
 # Passwords
@@ -193,12 +218,33 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Django REST framework
 # https://www.django-rest-framework.org/api-guide/settings/
+# The same authentication, throttles and rates serve HTTP and the WebSocket routes (which
+# authenticate once, at the handshake).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "users.authentication.ThrottledBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Requests (HTTP requests and WebSocket actions) per client: anonymous ones per
+    # address, signed-in ones per user.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "websocket_api.throttling.AnonMessageRateThrottle",
+        "websocket_api.throttling.UserMessageRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("DJANGO_THROTTLE_ANON", "100/minute"),
+        "user": os.environ.get("DJANGO_THROTTLE_USER", "1000/minute"),
+    },
+}
+
+# Failed sign-ins (admin, /api/session/, /api/token/, HTTP Basic) allowed per username and
+# per client address within WINDOW seconds; beyond them sign-ins get 429 (users/signin.py).
+SIGN_IN_THROTTLE = {
+    "FAILURES_PER_USERNAME": env_int("DJANGO_SIGN_IN_FAILURES_PER_USERNAME", 5),
+    "FAILURES_PER_ADDRESS": env_int("DJANGO_SIGN_IN_FAILURES_PER_ADDRESS", 20),
+    "WINDOW": env_int("DJANGO_SIGN_IN_WINDOW", 900),
 }
 
 # Sessions and security
@@ -208,6 +254,19 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Behind a proxy that terminates TLS and sets X-Forwarded-Proto.
 if env_bool("DJANGO_BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secure-ssl-redirect
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secure-hsts-seconds
+# Start small (3600) and raise it once HTTPS works everywhere: browsers remember it.
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD")
+# https://docs.djangoproject.com/en/5.2/ref/settings/#session-cookie-age
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 1209600)
+
+# The demo page at / and its JSON sign-in endpoint /api/session/: on in development, off
+# in production unless DJANGO_DEMO=1.
+DEMO_ENABLED = env_bool("DJANGO_DEMO", DEBUG)
 
 # Internationalization
 # https://docs.djangoproject.com/en/5.2/topics/i18n/

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
 from config.routing import websocket_urlpatterns
+from users.signin import throttle_sign_in
 
 from .routes import describe_routes
 
@@ -35,6 +36,7 @@ class DemoPageView(TemplateView):
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
+@method_decorator(throttle_sign_in, name="post")
 class SessionView(View):
     """Sign in (POST a JSON username and password), out (DELETE) or ask who is signed in."""
 

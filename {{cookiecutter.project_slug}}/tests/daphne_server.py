@@ -55,13 +55,20 @@ class DaphneServer:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def connect(self, route: str, session_cookie: str | None = None):
+    @property
+    def origin(self) -> str:
+        """The origin of the pages this server serves, which its WebSocket routes accept."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def connect(self, route: str, session_cookie: str | None = None, **options):
         """A WebSocket client connection to ``route`` (use it as a context manager)."""
         headers = {"Cookie": f"sessionid={session_cookie}"} if session_cookie else {}
+        headers.update(options.pop("headers", {}))
         return connect(
             f"{self.url}{route}",
-            origin="http://localhost",
+            origin=options.pop("origin", self.origin),
             additional_headers=headers,
+            **options,
             open_timeout=10,
             close_timeout=5,
         )

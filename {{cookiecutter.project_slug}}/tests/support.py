@@ -50,8 +50,11 @@ class ApiSocket:
     async def open(
         cls, path: str, user: User | None = None, app=application, headers=()
     ) -> ApiSocket:
-        given = {name for name, _ in headers}
-        headers = [*(default for default in (HOST, ORIGIN) if default[0] not in given), *headers]
+        given = dict(headers)
+        host = given.get(b"host", HOST[1])
+        # A page served by this host: the same origin as the handshake's own.
+        origin = (b"origin", b"http://" + host)
+        headers = [*(item for item in (HOST, origin) if item[0] not in given), *headers]
         cookie = await sync_to_async(session_cookie)(user)
         if cookie:
             headers.append((b"cookie", f"sessionid={cookie}".encode()))

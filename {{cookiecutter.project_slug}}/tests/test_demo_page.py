@@ -23,7 +23,7 @@ class DemoPageTests(TransactionTestCase):
         self.member = create_user("member")
         self.requests_sent = 0
         executable = chromium_path()
-        plain_http = {"DJANGO_SERVE_STATIC": "1", "DJANGO_SECURE_COOKIES": "0"}
+        plain_http = {"DJANGO_SERVE_STATIC": "1", "DJANGO_SECURE_COOKIES": "0", "DJANGO_DEMO": "1"}
         self.server = DaphneServer(env=plain_http).__enter__()
         self.addCleanup(self.server.__exit__, None, None, None)
         self.playwright = sync_playwright().start()

@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 from websocket_api import mixins
 from websocket_api.generics import GenericAsyncAPIConsumer
 
-from .permissions import IsStaffOrReadOnly
+from .permissions import USER_PERMISSIONS
 from .serializers import UserSerializer
 
 
@@ -36,4 +36,4 @@ class UserConsumer(
 
     queryset = User.objects.order_by("pk")
     serializer_class = UserSerializer
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = USER_PERMISSIONS

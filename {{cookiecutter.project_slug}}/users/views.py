@@ -2,7 +2,7 @@ from django.contrib.auth.models import User
 from rest_framework.viewsets import ModelViewSet
 
 from .pagination import BoundedListPagination
-from .permissions import IsStaffOrReadOnly
+from .permissions import USER_PERMISSIONS
 from .serializers import UserSerializer
 
 
@@ -11,5 +11,5 @@ class UserViewSet(ModelViewSet):
 
     queryset = User.objects.order_by("pk")
     serializer_class = UserSerializer
-    permission_classes = [IsStaffOrReadOnly]
+    permission_classes = USER_PERMISSIONS
     pagination_class = BoundedListPagination

@@ -14,6 +14,30 @@ DEFAULTS: dict[str, Any] = {
     # Rows a list returns when the request gives no limit, and the largest limit accepted.
     "PAGE_SIZE": 100,
     "MAX_PAGE_SIZE": 1000,
+    # Seconds a channel-layer send from a change may take before it is given up (logged).
+    "PUBLISH_TIMEOUT": 5.0,
+    # Channel-layer sends a process queues while earlier ones are still going out; beyond
+    # it, new ones are dropped (and logged) rather than held in memory.
+    "MAX_QUEUED_PUBLISHES": 10_000,
+    # Seconds after which an action or push first checks again that the connection's
+    # session or token still holds (sign-out, password change, deactivation, deletion,
+    # expiry, revocation). Changes made in a process that shares the channel layer take
+    # effect at once; this bounds the delay for the rest.
+    "CREDENTIALS_CHECK_INTERVAL": 5.0,
+    # Open WebSocket connections per process: per signed-in user, and per client address
+    # for anonymous ones. Handshakes beyond them are refused.
+    "MAX_CONNECTIONS_PER_USER": 50,
+    "MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS": 20,
+    # Origins allowed to open a WebSocket, as "scheme://host[:port]" ("https://*.example.com"
+    # for subdomains). None: the handshake's own origin (its Host, if ALLOWED_HOSTS has
+    # it) and CSRF_TRUSTED_ORIGINS.
+    "ALLOWED_ORIGINS": None,
+    # The Sec-WebSocket-Protocol value that announces a DRF token in the next value, for
+    # clients that cannot set an Authorization header: ["token", "<key>"].
+    "TOKEN_SUBPROTOCOL": "token",
+    # Objects a subscribing connection remembers having been shown, to decide which delete
+    # pushes it may get; the least recently shown are forgotten first.
+    "MAX_KNOWN_OBJECTS": 10_000,
 }
 
 

@@ -25,8 +25,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from .actions import ActionSpec, collect_actions
+from .auth import SESSION_ENDED_CLOSE_CODE, Credentials, SessionEnded, check_credentials, user_group
 from .database import run_in_database_thread
 from .exceptions import RequestError
+from .publish import remember_server_loop
 from .replies import INTERNAL_ERROR, check_result, encode, envelope, error_list
 from .requests import ActionRequest, check_message
 
@@ -68,11 +70,20 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
         self.request: ActionRequest | None = None
         self.args: tuple = ()
         self.kwargs: dict[str, Any] = {}
+        self.session_ended = False
 
     @property
     def user(self) -> Any:
         """The connection's user: an instance, ``AnonymousUser()`` when nobody signed in."""
         return self.scope.get("user") or AnonymousUser()
+
+    @property
+    def credentials(self) -> Credentials:
+        """How the handshake authenticated (see ``websocket_api.auth``)."""
+        credentials = self.scope.get("credentials")
+        if credentials is None:
+            credentials = self.scope["credentials"] = Credentials.for_user("scope", self.user)
+        return credentials
 
     @classmethod
     def get_lookup_kwarg(cls) -> str:
@@ -88,6 +99,41 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def websocket_connect(self, message: dict) -> None:
+        remember_server_loop()
+        await super().websocket_connect(message)
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        """Accept the handshake (with the token subprotocol, if the client sent one)."""
+        subprotocol = subprotocol or self.scope.get("websocket_api.subprotocol")
+        await super().accept(subprotocol=subprotocol, headers=headers)
+        await self.join_user_group()
+
+    async def join_user_group(self) -> None:
+        """Hear at once when the user's credentials change; rechecks cover a failure here."""
+        user_pk = self.credentials.user_pk
+        if user_pk is None or self.channel_layer is None:
+            return
+        try:
+            await self.channel_layer.group_add(user_group(user_pk), self.channel_name)
+        except Exception:  # noqa: BLE001 - periodic credential checks still apply
+            logger.warning("Could not join the group of user %s", user_pk, exc_info=True)
+        else:
+            self.groups.append(user_group(user_pk))
+
+    async def websocket_api_credentials_changed(self, event: dict) -> None:
+        """Called when the user's credentials may have ended: check them now."""
+        credentials = self.credentials
+        ended = (
+            event.get("ended_session") and event["ended_session"] == credentials.session_key
+        ) or (event.get("ended_token") and event["ended_token"] == credentials.token_key)
+        try:
+            if ended:
+                raise SessionEnded()
+            await run_in_database_thread(check_credentials, credentials, True)
+        except SessionEnded:
+            await self.close(code=SESSION_ENDED_CLOSE_CODE)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called with each frame: decode it, or answer 400 when it is not a JSON object."""
@@ -106,7 +152,10 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: dict, **kwargs: Any) -> None:
         """Called with each decoded request; sends exactly one reply, whatever happens."""
-        await self.send_reply(await self.handle_request(content))
+        reply = await self.handle_request(content)
+        await self.send_reply(reply)
+        if reply["response_status"] == SessionEnded.status_code and self.session_ended:
+            await self.close(code=SESSION_ENDED_CLOSE_CODE)
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:
@@ -202,9 +251,22 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
     # Policies, with DRF's APIView names and signatures
 
     def initial(self, request: ActionRequest, *args: Any, **kwargs: Any) -> None:
-        """Called before every action: check permissions, then throttles."""
+        """Called before every action: check the credentials, permissions, then throttles."""
+        self.perform_authentication(request)
         self.check_permissions(request)
         self.check_throttles(request)
+
+    def perform_authentication(self, request: ActionRequest) -> None:
+        """Confirm that the handshake's session or token still holds, when a check is due.
+
+        The connection authenticated once, at the handshake; this raises ``SessionEnded``
+        (401, then the socket closes) once it has ended.
+        """
+        try:
+            check_credentials(self.credentials)
+        except SessionEnded:
+            self.session_ended = True
+            raise
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [authentication() for authentication in self.authentication_classes]

@@ -5,6 +5,11 @@ created; import those consumer modules in your app's ``AppConfig.ready()`` so th
 process (Daphne, an HTTP worker, a management command) publishes its changes. Each change
 is serialized once per observing consumer class, in the process that made it, and sent to
 one group per model; each subscribed connection then checks its own permissions.
+
+An event carries only what delivery needs: the primary key, each observing consumer's
+serialized representation (for creates and updates), and, for deletes, the fields the
+consumers' permission checks read (``permission_fields``). A save that changes none of the
+fields the representations show (a sign-in's ``last_login``, say) publishes nothing.
 """
 
 from __future__ import annotations
@@ -13,17 +18,19 @@ import json
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import router, transaction
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 from rest_framework.utils.encoders import JSONEncoder
+
+from .publish import group_send
 
 logger = logging.getLogger("websocket_api")
 
 EVENT_TYPE = "websocket_api.change"
+SEEN_ATTRIBUTE = "_websocket_api_seen"
 _observers: dict[type[Model], list[type]] = {}
+_watched: dict[type[Model], frozenset[str] | None] = {}
 _unbroadcastable: set[str] = set()
 
 
@@ -41,15 +48,54 @@ def observe(model: type[Model], consumer_class: type) -> None:
     if model not in _observers:
         _observers[model] = []
         uid = f"websocket_api.{model._meta.label_lower}"
+        post_init.connect(remember_loaded, sender=model, weak=False, dispatch_uid=f"{uid}.init")
         post_save.connect(publish_save, sender=model, weak=False, dispatch_uid=f"{uid}.save")
         post_delete.connect(publish_delete, sender=model, weak=False, dispatch_uid=f"{uid}.delete")
     classes = _observers[model]
     key = observer_key(consumer_class)
     _observers[model] = [c for c in classes if observer_key(c) != key] + [consumer_class]
+    _watched.pop(model, None)
+
+
+def watched_attnames(model: type[Model]) -> frozenset[str] | None:
+    """The model fields the observers' representations show; None when that is unknown."""
+    if model not in _watched:
+        names: set[str] = set()
+        for consumer_class in _observers.get(model, ()):
+            shown = consumer_class.represented_attnames()
+            if shown is None:
+                _watched[model] = None
+                return None
+            names |= shown
+        _watched[model] = frozenset(names)
+    return _watched[model]
+
+
+def field_values(instance: Model, attnames: frozenset[str]) -> dict[str, Any]:
+    return {name: instance.__dict__.get(name) for name in attnames}
+
+
+def remember_loaded(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    """Keep the shown fields' values of an instance as loaded, to tell later what changed."""
+    attnames = watched_attnames(sender)
+    if attnames is not None and instance.pk is not None:
+        instance.__dict__[SEEN_ATTRIBUTE] = field_values(instance, attnames)
+
+
+def shown_fields_changed(instance: Model, update_fields: Any) -> bool:
+    attnames = watched_attnames(type(instance))
+    if attnames is None:
+        return True
+    if update_fields is not None and not ({*update_fields} & attnames):
+        return False
+    seen = instance.__dict__.get(SEEN_ATTRIBUTE)
+    return seen is None or seen != field_values(instance, attnames)
 
 
 def publish_save(sender: type[Model], instance: Model, created: bool, **kwargs: Any) -> None:
-    schedule(instance, "create" if created else "update", kwargs.get("using"))
+    if created or shown_fields_changed(instance, kwargs.get("update_fields")):
+        schedule(instance, "create" if created else "update", kwargs.get("using"))
+    remember_loaded(sender, instance)
 
 
 def publish_delete(sender: type[Model], instance: Model, **kwargs: Any) -> None:
@@ -60,7 +106,8 @@ def schedule(instance: Model, change: str, using: str | None) -> None:
     """Build the event now, while the instance is as saved; send it once committed."""
     event = build_event(instance, change)
     database = using or router.db_for_write(type(instance), instance=instance)
-    transaction.on_commit(lambda: send_event(type(instance), event), using=database)
+    model = type(instance)
+    transaction.on_commit(lambda: send_event(model, event), using=database)
 
 
 def json_safe(value: Any) -> Any:
@@ -68,10 +115,9 @@ def json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=JSONEncoder))
 
 
-def build_event(instance: Model, change: str) -> dict[str, Any]:
-    model = type(instance)
+def representations(instance: Model) -> dict[str, Any]:
     data = {}
-    for consumer_class in _observers.get(model, ()):
+    for consumer_class in _observers.get(type(instance), ()):
         key = observer_key(consumer_class)
         try:
             data[key] = json_safe(consumer_class.broadcast_representation(instance))
@@ -85,39 +131,51 @@ def build_event(instance: Model, change: str) -> dict[str, Any]:
                     key,
                     exc_info=True,
                 )
-    return {
+    return data
+
+
+def build_event(instance: Model, change: str) -> dict[str, Any]:
+    model = type(instance)
+    event: dict[str, Any] = {
         "type": EVENT_TYPE,
         "model": model._meta.label_lower,
         "pk": json_safe(instance.pk),
         "change": change,
-        "data": data,
-        "fields": snapshot(instance),
     }
+    if change == "delete":
+        event["fields"] = snapshot(instance, permission_fields(model))
+    else:
+        event["data"] = representations(instance)
+    return event
 
 
-def snapshot(instance: Model) -> dict[str, str | None]:
-    """The instance's concrete field values as strings, to rebuild it for permission checks."""
+def permission_fields(model: type[Model]) -> set[str]:
+    names = {model._meta.pk.name}
+    for consumer_class in _observers.get(model, ()):
+        names.update(getattr(consumer_class, "permission_fields", ()))
+    return names
+
+
+def snapshot(instance: Model, names: set[str]) -> dict[str, str | None]:
+    """The named fields' values as strings, to rebuild the instance for permission checks."""
     values = {}
     for field in instance._meta.concrete_fields:
-        value = field.value_from_object(instance)
-        values[field.attname] = None if value is None else field.value_to_string(instance)
+        if field.name in names or field.attname in names:
+            value = field.value_from_object(instance)
+            values[field.attname] = None if value is None else field.value_to_string(instance)
     return values
 
 
 def rebuild(model: type[Model], fields: dict[str, str | None]) -> Model:
-    """An unsaved copy of an instance from its ``snapshot``."""
+    """An unsaved copy of an instance from its ``snapshot``; other fields keep defaults."""
     values = {}
     for field in model._meta.concrete_fields:
-        raw = fields.get(field.attname)
-        values[field.attname] = None if raw is None else field.to_python(raw)
+        if field.attname in fields:
+            raw = fields[field.attname]
+            values[field.attname] = None if raw is None else field.to_python(raw)
     return model(**values)
 
 
 def send_event(model: type[Model], event: dict[str, Any]) -> None:
-    channel_layer = get_channel_layer()
-    if channel_layer is None:
-        return
-    try:
-        async_to_sync(channel_layer.group_send)(model_group(model), event)
-    except Exception:  # noqa: BLE001 - a lost push must not fail the change that caused it
-        logger.exception("Could not publish a %s change of %s", event["change"], event["model"])
+    """Queue the event for the model's group; never blocks the change that caused it."""
+    group_send(model_group(model), event, f"a {event['change']} of {event['model']}")

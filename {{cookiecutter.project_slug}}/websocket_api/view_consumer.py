@@ -51,6 +51,13 @@ class ViewConsumer(AsyncAPIConsumer):
         http_request.user = self.user
         if "session" in self.scope:
             http_request.session = self.scope["session"]
+        # The handshake authenticated the connection once; the view's authentication
+        # classes see that result instead of authenticating every frame again.
+        if self.user.is_authenticated:
+            http_request._force_auth_user = self.user
+            http_request._force_auth_token = self.scope.get("auth")
+        else:
+            http_request.META.pop("HTTP_AUTHORIZATION", None)
         # The handshake passed the Origin check, which stands in for CSRF on a WebSocket.
         http_request._dont_enforce_csrf_checks = True
         return response_result(self.views[request.action](http_request, **kwargs))

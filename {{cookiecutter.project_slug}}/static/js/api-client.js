@@ -19,6 +19,12 @@
 //   close() stops for good and rejects everything pending.
 // - subscribe() requests are sent again after every reconnect; pushes for them arrive
 //   through the handler given to subscribe().
+// - When the server ends the connection because its session or token ended (close code
+//   4401: sign-out, password change, deactivation, revocation), the client does not
+//   reconnect: its state becomes "signed-out", pending requests are rejected with a
+//   SessionEndedError and a "session-ended" event fires. Sign in again, then reconnect().
+// - `token` (a DRF token key) authenticates clients that cannot send the session cookie,
+//   through the Sec-WebSocket-Protocol header: ["token", key].
 
 export class ApiError extends Error {
   constructor(reply) {
@@ -45,6 +51,18 @@ export class ConnectionError extends Error {
   }
 }
 
+export class SessionEndedError extends ConnectionError {
+  constructor() {
+    super("The session ended: sign in again.");
+    this.name = "SessionEndedError";
+  }
+}
+
+/** Close codes the server uses, besides the standard ones. */
+export const CLOSE_CODES = Object.freeze({
+  SESSION_ENDED: 4401,
+});
+
 function describe(errors) {
   return errors.map((error) => (typeof error === "string" ? error : JSON.stringify(error))).join("; ");
 }
@@ -54,6 +72,7 @@ export const STATES = Object.freeze({
   CONNECTING: "connecting",
   OPEN: "open",
   RECONNECTING: "reconnecting",
+  SIGNED_OUT: "signed-out",
   CLOSED: "closed",
 });
 
@@ -67,6 +86,7 @@ const DEFAULTS = {
   WebSocket: globalThis.WebSocket,
   random: Math.random,
   now: () => Date.now(),
+  token: null,
 };
 
 let counter = 0;
@@ -91,17 +111,18 @@ export class ApiClient extends EventTarget {
     this.subscriptions = new Map(); // request_id -> {action, payload, onEvent}
   }
 
-  /** Open the socket (again, after close()). */
+  /** Open the socket (again, after close() or once signed in again). */
   connect() {
     if (this.socket) return;
     clearTimeout(this.reconnectTimer);
-    if (this.state === STATES.CLOSED) this.attempt = 0;
+    if (this.state === STATES.CLOSED || this.state === STATES.SIGNED_OUT) this.attempt = 0;
     this.openSocket();
   }
 
   openSocket() {
     this.setState(this.attempt === 0 ? STATES.CONNECTING : STATES.RECONNECTING);
-    const socket = new this.options.WebSocket(this.url);
+    const { token } = this.options;
+    const socket = token ? new this.options.WebSocket(this.url, ["token", token]) : new this.options.WebSocket(this.url);
     this.socket = socket;
     socket.onopen = () => this.handleOpen(socket);
     socket.onmessage = (event) => this.handleMessage(event.data);
@@ -139,6 +160,10 @@ export class ApiClient extends EventTarget {
     return new Promise((resolve, reject) => {
       if (this.state === STATES.CLOSED) {
         reject(new ConnectionError("The client is closed."));
+        return;
+      }
+      if (this.state === STATES.SIGNED_OUT) {
+        reject(new SessionEndedError());
         return;
       }
       if (this.state !== STATES.OPEN && this.queue.length >= this.options.maxQueue) {
@@ -233,6 +258,13 @@ export class ApiClient extends EventTarget {
   handleClose(socket, event) {
     if (socket !== this.socket) return;
     this.socket = null;
+    if (event.code === CLOSE_CODES.SESSION_ENDED) {
+      clearTimeout(this.reconnectTimer);
+      this.rejectAll(new SessionEndedError());
+      this.setState(STATES.SIGNED_OUT);
+      this.dispatchEvent(new CustomEvent("session-ended", { detail: { code: event.code } }));
+      return;
+    }
     this.failInFlight(event.code);
     if (this.state === STATES.CLOSED) return;
     this.scheduleReconnect();

@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, mock, test } from "node:test";
 import {
   ApiClient,
   ApiError,
+  CLOSE_CODES,
   ConnectionError,
+  SessionEndedError,
   STATES,
   TimeoutError,
 } from "../../static/js/api-client.js";
@@ -13,8 +15,9 @@ import {
 class FakeWebSocket {
   static instances = [];
 
-  constructor(url) {
+  constructor(url, protocols) {
     this.url = url;
+    this.protocols = protocols;
     this.sent = [];
     this.closedWith = null;
     FakeWebSocket.instances.push(this);
@@ -283,6 +286,53 @@ describe("reconnect", () => {
     assert.equal(FakeWebSocket.instances.length, 1);
     assert.equal(client.state, STATES.CLOSED);
     await assert.rejects(client.request("list"), ConnectionError);
+  });
+});
+
+describe("session end", () => {
+  test("close code 4401 rejects what is pending, stops reconnecting and says signed-out", async () => {
+    const client = makeClient();
+    const ended = [];
+    client.addEventListener("session-ended", (event) => ended.push(event.detail.code));
+    client.connect();
+    FakeWebSocket.last.open();
+    const pending = client.request("list");
+    FakeWebSocket.last.drop(CLOSE_CODES.SESSION_ENDED);
+    await assert.rejects(pending, SessionEndedError);
+    assert.equal(client.state, STATES.SIGNED_OUT);
+    assert.deepEqual(ended, [4401]);
+    mock.timers.tick(60_000);
+    assert.equal(FakeWebSocket.instances.length, 1);
+    await assert.rejects(client.request("list"), SessionEndedError);
+  });
+
+  test("connect() after signing in again opens a new socket", () => {
+    const client = makeClient();
+    client.connect();
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.drop(CLOSE_CODES.SESSION_ENDED);
+    client.connect();
+    assert.equal(FakeWebSocket.instances.length, 2);
+    FakeWebSocket.last.open();
+    assert.equal(client.state, STATES.OPEN);
+  });
+
+  test("any other close still reconnects", () => {
+    const client = makeClient();
+    client.connect();
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.drop(1011);
+    mock.timers.tick(500);
+    assert.equal(FakeWebSocket.instances.length, 2);
+  });
+});
+
+describe("token", () => {
+  test("a token goes in the subprotocols, never in the URL", () => {
+    const client = makeClient({ token: "abc123" });
+    client.connect();
+    assert.deepEqual(FakeWebSocket.last.protocols, ["token", "abc123"]);
+    assert.equal(FakeWebSocket.last.url, "ws://test/ws/users/");
   });
 });
 

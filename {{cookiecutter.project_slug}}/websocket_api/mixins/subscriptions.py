@@ -3,15 +3,19 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from rest_framework.exceptions import APIException
 
 from ..actions import MODEL_ACTIONS, action
+from ..auth import SESSION_ENDED_CLOSE_CODE, SessionEnded
+from ..conf import websocket_api_settings
 from ..database import run_in_database_thread
 from ..exceptions import ActionError
 from ..observer import model_group, observe, observer_key, rebuild
@@ -36,7 +40,17 @@ class Subscription:
 
 
 class SubscriptionMixin:
-    """Shared machinery of the subscription mixins: groups, bookkeeping and pushes."""
+    """Shared machinery of the subscription mixins: groups, bookkeeping and pushes.
+
+    A delete push reaches a connection only for an object it was shown (in a reply, by a
+    subscription or in an earlier push) and that was still in its queryset at the last
+    check, and only if the object permissions pass on the deleted object's
+    ``permission_fields``: once deleted, the object can no longer be looked up.
+    """
+
+    # The model fields the permission classes read on a pushed object: a deleted object is
+    # rebuilt from these alone (the primary key always comes along).
+    permission_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -47,6 +61,7 @@ class SubscriptionMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.subscriptions: dict[str, Subscription] = {}
+        self.known_objects: OrderedDict[str, None] = OrderedDict()
 
     @classmethod
     def observed_model(cls) -> type[Model] | None:
@@ -65,6 +80,51 @@ class SubscriptionMixin:
         if serializer is None:
             serializer = _broadcast_serializers[cls] = cls.serializer_class(context={})
         return serializer.to_representation(instance)
+
+    @classmethod
+    def represented_attnames(cls) -> set[str] | None:
+        """The model fields the pushed representation shows; None when that is unknown.
+
+        A save that changes none of them is not pushed.
+        """
+        model = cls.observed_model()
+        names = set()
+        for field in cls.serializer_class().fields.values():
+            if field.write_only:
+                continue
+            if field.source == "*" or len(field.source_attrs) != 1:
+                return None
+            try:
+                model_field = model._meta.get_field(field.source_attrs[0])
+            except FieldDoesNotExist:
+                return None
+            if not model_field.concrete or model_field.many_to_many:
+                return None
+            names.add(model_field.attname)
+        return names
+
+    # What this connection was shown
+
+    def remember_shown(self, *objects: Model) -> None:
+        limit = websocket_api_settings.MAX_KNOWN_OBJECTS
+        for obj in objects:
+            key = str(obj.pk)
+            self.known_objects[key] = None
+            self.known_objects.move_to_end(key)
+        while len(self.known_objects) > limit:
+            self.known_objects.popitem(last=False)
+
+    def get_object(self) -> Model:
+        obj = super().get_object()
+        self.remember_shown(obj)
+        return obj
+
+    def paginate_queryset(self, queryset: QuerySet) -> Any:
+        page = super().paginate_queryset(queryset)
+        self.remember_shown(*page)  # evaluates the page once; serializing reuses the rows
+        return page
+
+    # Subscribing
 
     async def add_subscription(self, request: ActionRequest, pk: Any) -> None:
         if self.channel_layer is None:
@@ -90,6 +150,8 @@ class SubscriptionMixin:
             await self.channel_layer.group_discard(group, self.channel_name)
             self.groups.remove(group)
 
+    # Pushing
+
     async def websocket_api_change(self, event: dict) -> None:
         """Called with each change of the observed model; pushes it to matching subscriptions."""
         pk = str(event["pk"])
@@ -103,6 +165,9 @@ class SubscriptionMixin:
         for action_name in sorted({subscription.action for subscription in targets}):
             try:
                 allowed, data = await run_in_database_thread(self.push_data_for, event, action_name)
+            except SessionEnded:
+                await self.close(code=SESSION_ENDED_CLOSE_CODE)
+                return
             except Exception:  # noqa: BLE001 - one failed check must not end the connection
                 logger.exception("Could not check a %s push", event["change"])
                 continue
@@ -123,20 +188,31 @@ class SubscriptionMixin:
         checker = copy.copy(self)
         checker.action, checker.args, checker.kwargs = action_name, (), {}
         checker.request = self.make_request(action_name, "GET", {})
+        checker.perform_authentication(checker.request)
         model = apps.get_model(event["model"])
+        pk = str(event["pk"])
         try:
             checker.check_permissions(checker.request)
             if event["change"] == "delete":
+                if pk not in self.known_objects:
+                    return False, None
+                del self.known_objects[pk]
                 instance = rebuild(model, event["fields"])
             else:
                 instance = checker.get_queryset().filter(pk=event["pk"]).first()
                 if instance is None:
+                    # Out of this connection's queryset, unless it is gone: then the delete
+                    # that follows decides.
+                    if model._default_manager.filter(pk=event["pk"]).exists():
+                        self.known_objects.pop(pk, None)
                     return False, None
             checker.check_object_permissions(checker.request, instance)
         except (APIException, DjangoPermissionDenied):
+            self.known_objects.pop(pk, None)
             return False, None
         if event["change"] == "delete":
             return True, {"pk": event["pk"]}
+        self.remember_shown(instance)
         data = event["data"].get(observer_key(type(self)))
         return True, checker.get_push_data(instance, data)
 

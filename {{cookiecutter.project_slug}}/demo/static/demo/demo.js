@@ -93,6 +93,13 @@ for (const route of routes) {
     badge.textContent = event.detail.state;
   });
   client.addEventListener("frame", (event) => logFrame(route.path, event.detail));
+  // The server closes a socket whose session ended (sign-out in another tab, a password
+  // change, a deactivated account): show it, and reconnect only after the next sign-in.
+  client.addEventListener("session-ended", () => {
+    session = { authenticated: false, username: null, is_staff: false };
+    showSession();
+    $("#who").textContent = "Signed out: the session ended. Sign in again to continue.";
+  });
   client.connect();
 }
 

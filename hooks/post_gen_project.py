@@ -15,6 +15,7 @@ FEATURE_FILES = {
         "websocket_api/mixins/subscriptions.py",
         "websocket_api/observer.py",
         "tests/test_subscriptions.py",
+        "tests/asgi_live_updates.py",
     ],
 }
 
@@ -46,7 +47,7 @@ def is_yes(value) -> bool:
 
 # Files that exist only for one answer of a choice.
 CHOICE_FILES = {
-    ("channel_layer", "redis"): ["tests/test_redis_layer.py"],
+    ("channel_layer", "redis"): ["tests/test_redis_layer.py", "tests/test_redis_secrets.py"],
 }
 
 

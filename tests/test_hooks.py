@@ -68,7 +68,7 @@ def test_the_removal_table_deletes_exactly_the_unchosen_options_files(tmp_path: 
     removed = post_gen.remove_unchosen(tmp_path, answers)
     left = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.py"))
     assert left == sorted(option_files["list"] + option_files["create"])
-    assert len(removed) == 12
+    assert len(removed) == 13
 
 
 def test_every_file_in_the_removal_table_exists_in_the_template():
@@ -97,5 +97,6 @@ def test_recorded_answers_leave_out_machine_paths(tmp_path: Path):
 def test_choice_files_stay_only_for_their_answer():
     assert post_gen.unchosen_choice_files({"channel_layer": "redis"}) == []
     assert post_gen.unchosen_choice_files({"channel_layer": "in-memory"}) == [
-        "tests/test_redis_layer.py"
+        "tests/test_redis_layer.py",
+        "tests/test_redis_secrets.py",
     ]

@@ -17,4 +17,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Daphne process started by a test sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if os.environ.get("TESTS_REAL_PASSWORD_HASHING") == "1":
+    # Django's own hasher first, as in production; the test users' MD5 hashes still verify.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher", *PASSWORD_HASHERS]
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]

@@ -44,8 +44,14 @@ class DaphneServer:
     suite's password hasher, so that users the tests create can sign in.
     """
 
-    def __init__(self, max_message_size: int = 1024 * 1024, env: dict | None = None) -> None:
+    def __init__(
+        self,
+        max_message_size: int = 1024 * 1024,
+        env: dict | None = None,
+        app: str = "config.asgi:application",
+    ) -> None:
         self.port = free_port()
+        self.app = app
         self.max_message_size = max_message_size
         self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
@@ -64,13 +70,13 @@ class DaphneServer:
         """A WebSocket client connection to ``route`` (use it as a context manager)."""
         headers = {"Cookie": f"sessionid={session_cookie}"} if session_cookie else {}
         headers.update(options.pop("headers", {}))
+        options.setdefault("open_timeout", 10)
+        options.setdefault("close_timeout", 5)
         return connect(
             f"{self.url}{route}",
             origin=options.pop("origin", self.origin),
             additional_headers=headers,
             **options,
-            open_timeout=10,
-            close_timeout=5,
         )
 
     def environment(self) -> dict[str, str]:
@@ -91,7 +97,7 @@ class DaphneServer:
             sys.executable, "-m", "daphne",
             "-b", "127.0.0.1", "-p", str(self.port),
             "--websocket-max-message-size", str(self.max_message_size),
-            "config.asgi:application",
+            self.app,
         ]  # fmt: skip
         self.process = subprocess.Popen(
             command, cwd=PROJECT_DIR, env=self.environment(), stdout=self.log, stderr=self.log

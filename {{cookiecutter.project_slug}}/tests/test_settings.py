@@ -1,6 +1,7 @@
 """Settings read from the environment, with safe defaults."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,61 @@ class SettingsTests(SimpleTestCase):
                 "channels_redis.core.RedisChannelLayer",
             ],
         )
+
+
+def production_environment() -> dict[str, str]:
+    """The variables the README's Production section exports, placeholders filled in."""
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Production", 1)[1]
+    env = {}
+    for line in section.splitlines():
+        if not line.startswith("export "):
+            continue
+        name, _, value = line.removeprefix("export ").split("#")[0].strip().partition("=")
+        env[name] = value
+    env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    env["DATABASE_URL"] = env["DATABASE_URL"].replace("…", "app@db.internal:5432/app")
+    return env
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    clean.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+class DeploymentTests(SimpleTestCase):
+    def test_the_readmes_production_environment_passes_the_deployment_checks(self):
+        env = production_environment()
+        self.assertIn("DJANGO_SECURE_HSTS_SECONDS", env)
+        result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        # The control: without HSTS and the SSL redirect the same check fails.
+        for name in ("DJANGO_SECURE_HSTS_SECONDS", "DJANGO_SECURE_SSL_REDIRECT"):
+            reduced = {key: value for key, value in env.items() if key != name}
+            result = run_manage("check", "--deploy", "--fail-level", "WARNING", **reduced)
+            self.assertNotEqual(result.returncode, 0, name)
+
+    def test_the_demo_page_and_its_sign_in_are_off_in_production_unless_enabled(self):
+        code = (
+            "from django.urls import resolve, Resolver404\n"
+            "for path in ('/', '/api/session/'):\n"
+            "    try:\n"
+            "        resolve(path); print('on')\n"
+            "    except Resolver404:\n"
+            "        print('off')\n"
+        )
+        env = production_environment()
+        disabled = run_manage("shell", "-v", "0", "-c", code, **env)
+        self.assertEqual(disabled.stdout.split(), ["off", "off"])
+        enabled = run_manage("shell", "-v", "0", "-c", code, **env, DJANGO_DEMO="1")
+        self.assertEqual(enabled.stdout.split(), ["on", "on"])
+        development = run_manage("shell", "-v", "0", "-c", code, DJANGO_DEBUG="1")
+        self.assertEqual(development.stdout.split(), ["on", "on"])

@@ -1,5 +1,7 @@
 """Live updates: subscriptions to one user or to the list, pushed after commit."""
 
+import base64
+import json
 from unittest import mock
 
 from asgiref.sync import sync_to_async
@@ -10,7 +12,9 @@ from django.urls import path
 from rest_framework.permissions import BasePermission
 
 from config.asgi import websocket_stack
-from tests.support import ApiSocket, connected, create_user
+from tests.browser_http import HttpClient
+from tests.daphne_server import DaphneServer
+from tests.support import PASSWORD, ApiSocket, connected, create_user, session_cookie
 from users.consumers import UserConsumer
 
 
@@ -176,3 +180,66 @@ class SubscriptionTests(TransactionTestCase):
         self.assertEqual(
             await serializations_of_one_change(3), await serializations_of_one_change(1)
         )
+
+
+class LiveUpdateLeakTests(TransactionTestCase):
+    """Against a real Daphne: pushes tell a subscriber only what it may see."""
+
+    def setUp(self):
+        self.member = create_user("member")
+        self.staff = create_user("staff", staff=True)
+
+    def start(self, **env):
+        server = DaphneServer(app="tests.asgi_live_updates:application", env=env).__enter__()
+        self.addCleanup(server.__exit__, None, None, None)
+        return server
+
+    @staticmethod
+    def receive(ws):
+        return json.loads(ws.recv(timeout=10))
+
+    def api(self, server, method, path, body=None):
+        """A request to the server's HTTP API as the staff user; its JSON reply."""
+        headers = {"Authorization": "Basic " + basic_credentials("staff", PASSWORD)}
+        status, content, _ = HttpClient(server.origin).request(method, path, body, headers)
+        self.assertLess(status, 300, content)
+        return content
+
+    def test_delete_pushes_follow_the_subscribers_queryset_as_it_was(self):
+        server = self.start()
+        with server.connect("/ws/visible-users/", session_cookie(self.member)) as ws:
+            ws.send(json.dumps({"action": "subscribe_list", "request_id": "all"}))
+            self.assertEqual(self.receive(ws)["response_status"], 201)
+            # Changes made through the server's HTTP API, so that they reach its subscribers.
+            hidden = self.api(server, "POST", "/api/users/", new_user("hidden", "elsewhere"))
+            shown = self.api(server, "POST", "/api/users/", new_user("shown", "visible"))
+            created = self.receive(ws)  # only the visible one is pushed
+            self.assertEqual((created["action"], created["data"]["username"]), ("create", "shown"))
+            self.api(server, "DELETE", f"/api/users/{hidden['id']}/")
+            self.api(server, "DELETE", f"/api/users/{shown['id']}/")
+            deleted = self.receive(ws)
+            self.assertEqual((deleted["action"], deleted["data"]), ("delete", {"pk": shown["id"]}))
+            with self.assertRaises(TimeoutError):
+                ws.recv(timeout=0.5)
+
+    def test_a_sign_in_pushes_nothing_and_a_real_change_does(self):
+        server = self.start(DJANGO_DEMO="1", DJANGO_SECURE_COOKIES="0")
+        with server.connect("/ws/users/", session_cookie(self.staff)) as ws:
+            ws.send(json.dumps({"action": "subscribe_instance", "pk": self.member.pk}))
+            self.assertEqual(self.receive(ws)["response_status"], 201)
+            browser = HttpClient(f"http://127.0.0.1:{server.port}")
+            self.assertEqual(browser.sign_in("member", PASSWORD)[0], 200)  # saves last_login
+            with self.assertRaises(TimeoutError):
+                ws.recv(timeout=1)
+            path = f"/api/users/{self.member.pk}/"
+            self.api(server, "PATCH", path, {"email": "changed@example.com"})  # the control
+            push = self.receive(ws)
+        self.assertEqual((push["action"], push["data"]["email"]), ("update", "changed@example.com"))
+
+
+def new_user(username, domain):
+    return {"username": username, "email": f"{username}@{domain}.example", "password": PASSWORD}
+
+
+def basic_credentials(username, password):
+    return base64.b64encode(f"{username}:{password}".encode()).decode()

@@ -15,6 +15,7 @@ credentials ended is closed with ``SESSION_ENDED_CLOSE_CODE``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -123,10 +124,20 @@ def credentials_changed(user_pk: Any, ended_session: str = "", ended_token: str 
     """Tell the user's open connections to check their credentials now.
 
     ``ended_session`` and ``ended_token`` name a session or token known to have ended, so
-    connections that used it close without waiting for the database to say so.
+    connections that used it close without waiting for the database to say so; only their
+    digests travel.
     """
-    event = {"type": CREDENTIALS_EVENT, "ended_session": ended_session, "ended_token": ended_token}
+    event = {
+        "type": CREDENTIALS_EVENT,
+        "ended_session": fingerprint(ended_session),
+        "ended_token": fingerprint(ended_token),
+    }
     group_send(user_group(user_pk), event, "a credentials change")
+
+
+def fingerprint(secret: str | None) -> str:
+    """What the channel layer carries instead of a session key or a token: a digest."""
+    return hashlib.sha256(secret.encode()).hexdigest() if secret else ""
 
 
 # Handshake authentication

@@ -25,7 +25,14 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from .actions import ActionSpec, collect_actions
-from .auth import SESSION_ENDED_CLOSE_CODE, Credentials, SessionEnded, check_credentials, user_group
+from .auth import (
+    SESSION_ENDED_CLOSE_CODE,
+    Credentials,
+    SessionEnded,
+    check_credentials,
+    fingerprint,
+    user_group,
+)
 from .database import run_in_database_thread
 from .exceptions import RequestError
 from .publish import remember_server_loop
@@ -125,11 +132,10 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_api_credentials_changed(self, event: dict) -> None:
         """Called when the user's credentials may have ended: check them now."""
         credentials = self.credentials
-        ended = (
-            event.get("ended_session") and event["ended_session"] == credentials.session_key
-        ) or (event.get("ended_token") and event["ended_token"] == credentials.token_key)
+        ended = {event.get("ended_session"), event.get("ended_token")} - {"", None}
+        mine = {fingerprint(credentials.session_key), fingerprint(credentials.token_key)}
         try:
-            if ended:
+            if ended & mine:
                 raise SessionEnded()
             await run_in_database_thread(check_credentials, credentials, True)
         except SessionEnded:

@@ -33,6 +33,7 @@ def test_the_default_rendering_is_complete_and_clean(bake):
         "static/js/api-client.js",
         "scripts/provision.py",
         "README.md",
+        "SECURITY.md",
         "requirements.txt",
         ".cookiecutter.json",
     ):

@@ -169,3 +169,17 @@ class DemoPageTests(TransactionTestCase):
         self.sign_in("member")
         self.page.get_by_role("button", name="Sign out").click()
         expect(self.page.locator("#who")).to_contain_text("Not signed in")
+
+    def test_signing_out_in_another_tab_shows_signed_out_without_reconnecting(self):
+        self.sign_in("member")
+        self.choose_route(ROUTES[0])
+        other = self.context.new_page()  # the same session in a second tab
+        other.goto(f"http://127.0.0.1:{self.server.port}/")
+        other.get_by_role("button", name="Sign out").click()
+        expect(other.locator("#who")).to_contain_text("Not signed in")
+        expect(self.page.locator("#who")).to_contain_text("Signed out: the session ended")
+        for route in ROUTES:
+            badge = self.page.locator(f'.state[data-route="{route}"]')
+            expect(badge).to_have_text("signed-out")
+        self.page.wait_for_timeout(1500)  # longer than the first reconnect delay
+        expect(self.page.locator(f'.state[data-route="{ROUTES[0]}"]')).to_have_text("signed-out")

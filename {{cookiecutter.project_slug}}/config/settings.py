@@ -82,9 +82,14 @@ INSTALLED_APPS = [
     "websocket_api",
     "users",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # Counts every request; then /healthz, /readyz and /metrics are answered before the
+    # host check, sessions and authentication (ops/middleware.py).
+    "ops.middleware.MetricsMiddleware",
+    "ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -256,6 +261,9 @@ if env_bool("DJANGO_BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-ssl-redirect
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
+# Never redirected: the probes and the metrics, which load balancers and Prometheus
+# request from each process directly over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-hsts-seconds
 # Start small (3600) and raise it once HTTPS works everywhere: browsers remember it.
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
@@ -284,12 +292,43 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 # usually serves STATIC_ROOT instead (see the README).
 SERVE_STATIC = env_bool("DJANGO_SERVE_STATIC", DEBUG)
 
+# Operations: probes, metrics and logs (ops/, the README's "Operations")
+# Seconds /readyz gives each of its checks (a database query, a channel-layer round trip)
+# before it answers 503; keep it below the probe's own timeout.
+READINESS_TIMEOUT = env_float("DJANGO_READINESS_TIMEOUT", 2.0)
+# /metrics (Prometheus): on by default with DEBUG only. With a token, a scrape must send
+# "Authorization: Bearer <token>" (401 without one, 403 with a wrong one).
+METRICS_ENABLED = env_bool("DJANGO_METRICS_ENABLED", DEBUG)
+METRICS_TOKEN = os.environ.get("DJANGO_METRICS_TOKEN", "")
+# Distinct values a metric label keeps (route, action, ...) before it says "other".
+METRICS_MAX_LABEL_VALUES = env_int("DJANGO_METRICS_MAX_LABEL_VALUES", 100)
+# The level of the one log line per WebSocket action (logger websocket_api.actions).
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+ACTION_LOG_LEVEL = os.environ.get("DJANGO_ACTION_LOG_LEVEL", "INFO").strip().upper()
+if ACTION_LOG_LEVEL not in LOG_LEVELS:
+    raise ImproperlyConfigured(f"DJANGO_ACTION_LOG_LEVEL must be one of {sorted(LOG_LEVELS)}.")
+
 # Logging
 # https://docs.djangoproject.com/en/5.2/topics/logging/
+# DJANGO_LOG_FORMAT: "plain" lines, or "json", one object per line with the extra fields
+# (ops/logging.py). Secret-looking extra fields are redacted either way.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "ops.logging.RedactingFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -9,7 +9,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from users.signin import throttle_sign_in
 
 # Every sign-in form is throttled per username and address (users/signin.py).
-admin.site.login = throttle_sign_in(admin.site.login)
+admin.site.login = throttle_sign_in(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,6 +20,7 @@ urlpatterns = [
         throttle_sign_in(LoginView.as_view(template_name="rest_framework/login.html")),
     ),
     path("api-auth/", include("rest_framework.urls")),
+    path("", include("ops.urls")),
 ]
 if settings.DEMO_ENABLED:
     urlpatterns.append(path("", include("demo.urls")))

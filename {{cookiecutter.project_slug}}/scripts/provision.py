@@ -4,8 +4,8 @@
 ``provision.py services`` starts the PostgreSQL and Redis the settings point at (when they
 are on this machine and do not answer), installing Debian's packages first where apt-get
 is available, and creates the database. ``provision.py tools`` installs what the test
-suite drives: Chromium and Node.js 20 or newer. ``make services`` and ``make tools`` run
-them; ``make run`` and ``make test`` call those targets.
+suite drives: Chromium, Node.js 20 or newer and nginx. ``make services`` and ``make tools``
+run them; ``make run`` and ``make test`` call those targets.
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ def node_major() -> int | None:
 
 def tools() -> None:
     from tests.browser import find_chromium
+    from tests.nginx import find_nginx
 
     if find_chromium() is None:
         apt_install("chromium")
@@ -148,6 +149,9 @@ def tools() -> None:
     if (node_major() or 0) < 20:
         raise ProvisionError("The JavaScript tests need Node.js 20 or newer (https://nodejs.org).")
     print(f"Node.js: {node_major()}")
+    if find_nginx() is None:
+        apt_install("nginx")
+    print(f"nginx: {find_nginx()}")
 
 
 if __name__ == "__main__":

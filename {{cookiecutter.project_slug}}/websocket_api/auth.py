@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.apps import apps
 from django.conf import settings
 from django.contrib import auth
@@ -33,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from .conf import websocket_api_settings
+from .database import run_in_database_thread
 from .publish import group_send
 from .requests import http_request_from_scope
 from .security import header, refuse
@@ -200,8 +200,8 @@ class HandshakeAuthMiddleware:
         if scope["type"] != "websocket":
             return await self.app(scope, receive, send)
         try:
-            user, auth_info, credentials = await database_sync_to_async(authenticate_handshake)(
-                scope
+            user, auth_info, credentials = await run_in_database_thread(
+                authenticate_handshake, scope
             )
         except exceptions.APIException as exc:
             return await refuse(receive, send, f"authentication failed: {exc.detail}", scope)

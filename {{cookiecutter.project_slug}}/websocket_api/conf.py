@@ -11,6 +11,21 @@ from typing import Any
 from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
+    # The largest WebSocket message, in bytes, in and out: Daphne and runserver refuse
+    # larger frames (closing with 1009), the consumer refuses larger text (400) and
+    # replaces a larger reply with a 413 error reply. Requests are small (a create is
+    # under 1 KiB); 64 KiB, OWASP's suggestion for most APIs, still fits a list of
+    # hundreds of rows.
+    "MAX_MESSAGE_SIZE": 64 * 1024,
+    # How deep a request may nest lists and objects, and how large its request_id may be
+    # as JSON (it is echoed in every reply and push).
+    "MAX_NESTING_DEPTH": 32,
+    "MAX_REQUEST_ID_SIZE": 256,
+    # The largest list offset accepted.
+    "MAX_OFFSET": 1_000_000_000,
+    # Threads that run actions and push checks, each with its own database connection.
+    # More lets more connections proceed at once; each holds a database connection.
+    "DATABASE_THREADS": 8,
     # Rows a list returns when the request gives no limit, and the largest limit accepted.
     "PAGE_SIZE": 100,
     "MAX_PAGE_SIZE": 1000,

@@ -9,7 +9,6 @@ in DRF's ``APIView``; the hooks keep DRF's names and signatures.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, ClassVar
 
@@ -33,10 +32,12 @@ from .auth import (
     fingerprint,
     user_group,
 )
+from .conf import websocket_api_settings
 from .database import run_in_database_thread
 from .exceptions import RequestError
+from .frames import FrameError, decode_frame, encode, request_id_problem
 from .publish import remember_server_loop
-from .replies import INTERNAL_ERROR, check_result, encode, envelope, error_list
+from .replies import INTERNAL_ERROR, check_result, envelope, error_list
 from .requests import ActionRequest, check_message
 
 logger = logging.getLogger("websocket_api")
@@ -149,7 +150,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
         try:
             content = await self.decode_json(text_data)
         except ValueError as exc:
-            await self.send_reply(envelope(None, None, 400, errors=[f"Invalid JSON: {exc}"]))
+            problem = str(exc) if isinstance(exc, FrameError) else f"Invalid JSON: {exc}"
+            await self.send_reply(envelope(None, None, 400, errors=[problem]))
             return
         if not isinstance(content, dict):
             await self.send_reply(envelope(None, None, 400, errors=[NOT_AN_OBJECT]))
@@ -165,20 +167,34 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:
-        return json.loads(text_data)
+        """Parse a frame within the size, depth and number limits (``websocket_api.frames``)."""
+        return decode_frame(text_data)
 
     @classmethod
     async def encode_json(cls, content: Any) -> str:
         return encode(content)
 
     async def send_reply(self, reply: dict) -> None:
-        """Send one reply; one that cannot be encoded becomes a 500 reply."""
+        """Send one reply or push; one that cannot be encoded becomes a 500 reply, and one
+        over ``MAX_MESSAGE_SIZE`` a 413 reply that says whether the action took effect."""
         try:
             text = await self.encode_json(reply)
         except (TypeError, ValueError):
             logger.exception("Could not encode the reply to %r", reply["action"])
             error = envelope(reply["action"], reply["request_id"], 500, errors=[INTERNAL_ERROR])
             text = await self.encode_json(error)
+        limit = websocket_api_settings.MAX_MESSAGE_SIZE
+        size = len(text.encode("utf-8"))
+        if size > limit:
+            outcome = "it took effect" if reply["response_status"] < 400 else "it failed"
+            problem = (
+                f"The reply would be {size} bytes, over the {limit}-byte limit, so it is not "
+                f"sent; the request was handled ({outcome}, status {reply['response_status']}). "
+                "Ask for less, for example with a smaller limit."
+            )
+            text = await self.encode_json(
+                envelope(reply["action"], reply["request_id"], 413, errors=[problem])
+            )
         await self.send(text_data=text)
 
     # Running actions
@@ -186,6 +202,10 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
     async def handle_request(self, content: dict) -> dict:
         """Run the action a request names and return its reply envelope."""
         self.action, self.request, self.args, self.kwargs = None, None, (), {}
+        problem = request_id_problem(content)
+        if problem is not None:
+            # Too large to echo: the reply carries no request_id.
+            return envelope(content.get("action"), None, 400, errors=[problem])
         try:
             spec, method_name = self.get_action(content)
             self.initialize_request(spec, content)

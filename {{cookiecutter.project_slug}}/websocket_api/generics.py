@@ -62,7 +62,13 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         lookup = {self.lookup_field: self.kwargs[self.get_lookup_kwarg()]}
         try:
             obj = queryset.get(**lookup)
-        except (queryset.model.DoesNotExist, TypeError, ValueError, DjangoValidationError):
+        except (
+            queryset.model.DoesNotExist,
+            TypeError,
+            ValueError,
+            OverflowError,
+            DjangoValidationError,
+        ):
             raise exceptions.NotFound() from None
         self.check_object_permissions(self.request, obj)
         return obj

@@ -1,11 +1,8 @@
-"""The reply envelope, the ``(data, status)`` result contract, and JSON encoding."""
+"""The reply envelope and the ``(data, status)`` result contract."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-from rest_framework.utils.encoders import JSONEncoder
 
 from .exceptions import InvalidResultError
 
@@ -43,11 +40,6 @@ def check_result(result: Any, action: str | None) -> tuple[Any, int]:
         f"Action {action!r} returned {type(result).__name__} {result!r:.200}; "
         "an action must return (data, status) with an HTTP status code."
     )
-
-
-def encode(content: Any) -> str:
-    """Encode as DRF does over HTTP: datetimes, UUIDs, decimals and lazy strings included."""
-    return json.dumps(content, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
 def error_list(detail: Any) -> list:

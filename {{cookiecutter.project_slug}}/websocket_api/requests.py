@@ -13,6 +13,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import QueryDict
 
 from .actions import PAGING_PARAMS, ActionSpec
+from .conf import websocket_api_settings
 
 ENVELOPE_KEYS = frozenset({"action", "request_id", "data"})
 
@@ -146,15 +147,15 @@ def check_data(message: Mapping[str, Any], spec: ActionSpec) -> list[str]:
 
 
 def check_paging(message: Mapping[str, Any], max_page_size: int) -> list[str]:
-    """Problems with the message's ``limit`` (1 to ``max_page_size``) and ``offset`` (≥ 0)."""
+    """Problems with the message's ``limit`` (1 to ``max_page_size``) and ``offset``."""
     problems = []
-    for key, low, high in zip(PAGING_PARAMS, (1, 0), (max_page_size, None), strict=True):
+    highest = (max_page_size, websocket_api_settings.MAX_OFFSET)
+    for key, low, high in zip(PAGING_PARAMS, (1, 0), highest, strict=True):
         if key not in message:
             continue
         value = message[key]
         if isinstance(value, bool) or not isinstance(value, int):
             problems.append(f"{key}: A valid integer is required.")
-        elif value < low or (high is not None and value > high):
-            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-            problems.append(f"{key}: Ensure this value is {bound}.")
+        elif not low <= value <= high:
+            problems.append(f"{key}: Ensure this value is between {low} and {high}.")
     return problems

@@ -1,0 +1,86 @@
+"""Turning text frames into requests and replies into text frames, within bounds.
+
+Anything a client can put in a frame gets a clear 400 instead of an exception: JSON nested
+deeper than ``MAX_NESTING_DEPTH``, ``NaN`` and ``Infinity`` (not JSON, and not valid for
+browsers' ``JSON.parse``), a frame over ``MAX_MESSAGE_SIZE`` and a ``request_id`` over
+``MAX_REQUEST_ID_SIZE``. Replies are always valid UTF-8 JSON, even when they echo a lone
+surrogate a client sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rest_framework.utils.encoders import JSONEncoder
+
+from .conf import websocket_api_settings
+
+
+class FrameError(ValueError):
+    """A frame that is not an acceptable request; ``str()`` says why."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise FrameError(f"{name} is not valid JSON: send numbers only.")
+
+
+def nesting_depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects deeper than ``limit``; iterative."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def decode_frame(text: str) -> Any:
+    """The JSON value of a text frame; raises ``FrameError`` saying what is wrong with it."""
+    limit = websocket_api_settings.MAX_MESSAGE_SIZE
+    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise FrameError(f"The message is larger than the {limit}-byte limit.")
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise FrameError("The message nests too deeply.") from None
+    except FrameError:
+        raise
+    except ValueError as exc:
+        raise FrameError(f"Invalid JSON: {exc}") from None
+    depth = websocket_api_settings.MAX_NESTING_DEPTH
+    if text.count("[") + text.count("{") > depth and nesting_depth_exceeds(value, depth):
+        raise FrameError(f"The message nests lists and objects deeper than {depth} levels.")
+    return value
+
+
+def request_id_problem(content: dict) -> str | None:
+    """Why the request's ``request_id`` cannot be echoed, or None."""
+    if "request_id" not in content:
+        return None
+    limit = websocket_api_settings.MAX_REQUEST_ID_SIZE
+    size = len(encode(content["request_id"]).encode("utf-8"))
+    if size > limit:
+        return f"request_id: Ensure it is at most {limit} bytes as JSON (it is {size})."
+    return None
+
+
+def encode(content: Any) -> str:
+    """Encode as DRF does over HTTP: datetimes, UUIDs, decimals and lazy strings included.
+
+    The text is valid UTF-8: should it hold a lone surrogate, it is escaped instead.
+    """
+    text = json.dumps(content, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(content, cls=JSONEncoder, separators=(",", ":"))
+    return text

@@ -187,12 +187,16 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Daphne under `runserver`: the largest WebSocket message accepted, in bytes.
-# Production passes the same limit to `daphne --websocket-max-message-size`.
-DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = env_int("DJANGO_WEBSOCKET_MAX_MESSAGE_SIZE", 1024 * 1024)
+# The largest WebSocket message, in bytes, in either direction: Daphne under `runserver`
+# refuses larger frames, the consumers refuse larger text and replace larger replies with
+# a 413 reply. Production passes the same variable to `daphne --websocket-max-message-size`
+# (see deploy/daphne@.service). 64 KiB, OWASP's suggestion for most APIs, holds any
+# request this API takes and a list of hundreds of users.
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = env_int("DJANGO_WEBSOCKET_MAX_MESSAGE_SIZE", 64 * 1024)
 
 # The WebSocket API (websocket_api/conf.py lists every key and its default)
 WEBSOCKET_API = {
+    "MAX_MESSAGE_SIZE": DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE,
     # Rows a list gives when the request names no limit, and the largest limit accepted
     # (over HTTP too: /api/users/ pages the same way).
     "PAGE_SIZE": env_int("DJANGO_API_PAGE_SIZE", 100),

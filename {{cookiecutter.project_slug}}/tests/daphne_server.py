@@ -46,13 +46,13 @@ class DaphneServer:
 
     def __init__(
         self,
-        max_message_size: int = 1024 * 1024,
+        max_message_size: int | None = None,
         env: dict | None = None,
         app: str = "config.asgi:application",
     ) -> None:
         self.port = free_port()
         self.app = app
-        self.max_message_size = max_message_size
+        self.max_message_size = max_message_size or settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE
         self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
         self.log = tempfile.TemporaryFile()

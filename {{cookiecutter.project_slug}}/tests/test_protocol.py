@@ -181,6 +181,61 @@ class MalformedFrameTests(TransactionTestCase):
             for name in UserConsumer.available_actions:
                 self.assertIn(name, reply["errors"][0])
 
+    async def test_deep_nesting_is_a_400_and_the_socket_keeps_serving(self):
+        async with connected("/ws/users/") as socket:
+            for depth in (33, 5000):
+                reply = await socket.send_text('{"action": "list", "request_id": ' + "[" * depth)
+                self.assertEqual(reply["response_status"], 400)
+                reply = await socket.send_text(
+                    '{"action": "list", "request_id": ' + "[" * depth + "]" * depth + "}"
+                )
+                self.assertEqual(reply["response_status"], 400, depth)
+                self.assertIn("nests", reply["errors"][0])
+            shallow = '{"action": "nope", "request_id": ' + "[" * 20 + "]" * 20 + "}"
+            self.assertEqual((await socket.send_text(shallow))["response_status"], 405)
+
+    async def test_nan_and_infinity_are_refused(self):
+        async with connected("/ws/users/") as socket:
+            for value in ("NaN", "Infinity", "-Infinity"):
+                reply = await socket.send_text('{"action": "list", "request_id": ' + value + "}")
+                self.assertEqual(reply["response_status"], 400)
+                self.assertIn(value, reply["errors"][0])
+
+    async def test_lone_surrogates_get_a_valid_utf8_reply(self):
+        async with connected("/ws/users/") as socket:
+            for frame in (
+                '{"action": "list", "request_id": "\\ud800"}',
+                '{"action": "\\udfff"}',
+                '{"action": "list", "\\ud800": 1}',
+            ):
+                await socket.communicator.send_to(text_data=frame)
+                text = await socket.communicator.receive_from(timeout=5)
+                text.encode("utf-8")  # raises if the reply is not valid UTF-8
+                self.assertIn(json.loads(text)["response_status"], (400, 403, 405))
+            self.assertEqual((await socket.request("nope"))["response_status"], 405)
+
+    async def test_a_request_id_over_the_limit_is_a_400_that_does_not_echo_it(self):
+        async with connected("/ws/users/") as socket:
+            reply = await socket.request("list", request_id="x" * 300)
+            self.assertEqual((reply["response_status"], reply["request_id"]), (400, None))
+            self.assertTrue(reply["errors"][0].startswith("request_id:"))
+            self.assertEqual((await socket.request("nope"))["response_status"], 405)
+
+    async def test_a_frame_over_the_size_limit_is_a_400(self):
+        with override_settings(WEBSOCKET_API={"MAX_MESSAGE_SIZE": 1000}):
+            async with connected("/ws/users/") as socket:
+                reply = await socket.request("list", padding="y" * 2000)
+                self.assertEqual(reply["response_status"], 400)
+                self.assertIn("1000-byte limit", reply["errors"][0])
+
+    async def test_a_reply_over_the_size_limit_becomes_a_413(self):
+        async with connected("/ws/tools/", app=tool_app) as socket:
+            with override_settings(WEBSOCKET_API={"MAX_MESSAGE_SIZE": 300}):
+                reply = await socket.request("echo", data={"text": "z" * 230})
+            self.assertEqual(reply["response_status"], 413)
+            self.assertIn("it took effect", reply["errors"][0])
+            self.assertEqual((await socket.request("nothing"))["response_status"], 200)
+
     async def test_many_bad_frames_in_a_row_each_get_one_reply_in_order(self):
         async with connected("/ws/users/") as socket:
             frames = ["{", "[]", '{"action": 1}', '{"request_id": 4}', '{"action": "nope"}'] * 10
@@ -189,6 +244,23 @@ class MalformedFrameTests(TransactionTestCase):
             statuses = [(await socket.receive())["response_status"] for _ in frames]
             self.assertEqual(statuses, [400, 400, 400, 400, 405] * 10)
             await socket.assert_nothing_more()
+
+    async def test_past_the_queue_limit_requests_get_an_immediate_429_and_nothing_is_lost(self):
+        limit = 64  # MAX_QUEUED_REQUESTS
+        async with connected("/ws/users/") as socket:
+            for number in range(3 * limit):
+                await socket.communicator.send_json_to({"action": "nope", "request_id": number})
+            replies = [await socket.receive() for _ in range(3 * limit)]
+            await socket.assert_nothing_more()
+            self.assertEqual(
+                sorted(reply["request_id"] for reply in replies), list(range(3 * limit))
+            )
+            statuses = [reply["response_status"] for reply in replies]
+            self.assertEqual(set(statuses), {405, 429})
+            self.assertGreaterEqual(statuses.count(405), limit)
+            refused = next(reply for reply in replies if reply["response_status"] == 429)
+            self.assertIn("MAX_QUEUED_REQUESTS", refused["errors"][0])
+            self.assertEqual((await socket.request("nope"))["response_status"], 405)
 
 
 class EnvelopeTests(TransactionTestCase):

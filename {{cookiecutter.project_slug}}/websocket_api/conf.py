@@ -23,6 +23,18 @@ DEFAULTS: dict[str, Any] = {
     "MAX_REQUEST_ID_SIZE": 256,
     # The largest list offset accepted.
     "MAX_OFFSET": 1_000_000_000,
+    # Per connection: requests waiting to be handled (past it, a request is answered 429 at
+    # once), channel-layer events waiting (past it, they are dropped and logged), open
+    # subscriptions (past it, subscribing is a 429), and bytes waiting to be sent to a client
+    # that does not read (past it, the connection is closed with 4008).
+    "MAX_QUEUED_REQUESTS": 64,
+    "MAX_QUEUED_EVENTS": 256,
+    "MAX_SUBSCRIPTIONS": 100,
+    "MAX_UNSENT_BYTES": 1024 * 1024,
+    # Seconds a channel-layer call (joining a group, say) may take before the layer counts
+    # as down, and the longest wait between attempts to listen again.
+    "LAYER_TIMEOUT": 2.0,
+    "LAYER_RETRY_MAX_DELAY": 10.0,
     # Threads that run actions and push checks, each with its own database connection.
     # More lets more connections proceed at once; each holds a database connection.
     "DATABASE_THREADS": 8,

@@ -9,11 +9,11 @@ in DRF's ``APIView``; the hooks keep DRF's names and signatures.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import SuspiciousOperation
 from rest_framework import exceptions
@@ -33,6 +33,7 @@ from .auth import (
     user_group,
 )
 from .conf import websocket_api_settings
+from .connection import ChannelLayerError, ConnectionConsumer
 from .database import run_in_database_thread
 from .exceptions import RequestError
 from .frames import FrameError, decode_frame, encode, request_id_problem
@@ -46,7 +47,7 @@ BINARY_FRAME = "Binary frames are not supported: send each request as a JSON tex
 NOT_AN_OBJECT = "Expected a JSON object with an 'action' key."
 
 
-class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
+class AsyncAPIConsumer(ConnectionConsumer):
     """Answers JSON action requests with one reply each, checking DRF permissions first.
 
     Override ``connect`` and ``disconnect`` as in Channels. Each text frame goes to
@@ -116,19 +117,30 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer):
         """Accept the handshake (with the token subprotocol, if the client sent one)."""
         subprotocol = subprotocol or self.scope.get("websocket_api.subprotocol")
         await super().accept(subprotocol=subprotocol, headers=headers)
-        await self.join_user_group()
+        if self.credentials.user_pk is not None and self.channel_layer is not None:
+            self.user_group_task = asyncio.ensure_future(self.join_user_group())
 
     async def join_user_group(self) -> None:
         """Hear at once when the user's credentials change; rechecks cover a failure here."""
-        user_pk = self.credentials.user_pk
-        if user_pk is None or self.channel_layer is None:
-            return
         try:
-            await self.channel_layer.group_add(user_group(user_pk), self.channel_name)
-        except Exception:  # noqa: BLE001 - periodic credential checks still apply
-            logger.warning("Could not join the group of user %s", user_pk, exc_info=True)
-        else:
-            self.groups.append(user_group(user_pk))
+            await self.join_group(user_group(self.credentials.user_pk))
+        except ChannelLayerError:
+            logger.warning("Could not join the group of user %s", self.credentials.user_pk)
+
+    async def refuse_queued_frame(self, message: dict) -> None:
+        limit = websocket_api_settings.MAX_QUEUED_REQUESTS
+        action = request_id = None
+        try:
+            content = decode_frame(message.get("text") or "")
+        except ValueError:
+            content = None
+        if isinstance(content, dict) and request_id_problem(content) is None:
+            action, request_id = content.get("action"), content.get("request_id")
+        problem = (
+            f"{limit} requests already wait on this connection (MAX_QUEUED_REQUESTS): wait "
+            "for their replies before sending more."
+        )
+        await self.send_reply(envelope(action, request_id, 429, errors=[problem]))
 
     async def websocket_api_credentials_changed(self, event: dict) -> None:
         """Called when the user's credentials may have ended: check them now."""

@@ -78,7 +78,7 @@ export const STATES = Object.freeze({
 
 const DEFAULTS = {
   timeout: 10000,
-  maxQueue: 100,
+  maxQueue: 50, // below the server's MAX_QUEUED_REQUESTS (64), which go out at once on open
   initialDelay: 500,
   maxDelay: 15000,
   factor: 2,

@@ -16,6 +16,7 @@ from rest_framework.exceptions import APIException
 from ..actions import MODEL_ACTIONS, action
 from ..auth import SESSION_ENDED_CLOSE_CODE, SessionEnded
 from ..conf import websocket_api_settings
+from ..connection import LAYER_DOWN, ChannelLayerError
 from ..database import run_in_database_thread
 from ..exceptions import ActionError
 from ..observer import model_group, observe, observer_key, rebuild
@@ -127,14 +128,16 @@ class SubscriptionMixin:
     # Subscribing
 
     async def add_subscription(self, request: ActionRequest, pk: Any) -> None:
-        if self.channel_layer is None:
-            raise ActionError(503, ["Live updates need a channel layer (CHANNEL_LAYERS)."])
-        group = model_group(self.observed_model())
-        if group not in self.groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups.append(group)
+        limit = websocket_api_settings.MAX_SUBSCRIPTIONS
         request_id = request.message.get("request_id")
         key = json.dumps(request_id, sort_keys=True)
+        if key not in self.subscriptions and len(self.subscriptions) >= limit:
+            problem = f"This connection has {limit} subscriptions (MAX_SUBSCRIPTIONS), the most."
+            raise ActionError(429, [problem])
+        try:
+            await self.join_group(model_group(self.observed_model()))
+        except ChannelLayerError:
+            raise ActionError(503, [LAYER_DOWN]) from None
         self.subscriptions[key] = Subscription(request_id, None if pk is None else str(pk))
 
     async def remove_subscription(self, request: ActionRequest, whole_list: bool) -> None:
@@ -146,9 +149,7 @@ class SubscriptionMixin:
             raise ActionError(404, [f"No {kind} subscription has this request_id."])
         del self.subscriptions[key]
         if not self.subscriptions:
-            group = model_group(self.observed_model())
-            await self.channel_layer.group_discard(group, self.channel_name)
-            self.groups.remove(group)
+            await self.leave_group(model_group(self.observed_model()))
 
     # Pushing
 

@@ -135,13 +135,26 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Waits give up well before a client's own timeout (the JavaScript client's is 10 s), and
+# the request then gets a 503 saying the database is unavailable.
+DATABASE_TIMEOUT = env_float("DJANGO_DB_TIMEOUT", 5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent use: write-ahead log, writers take the lock up front, waiting up to 20 s.
+    # Concurrent use: write-ahead log, writers take the lock up front, waiting up to
+    # DJANGO_DB_TIMEOUT seconds for another writer.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": DATABASE_TIMEOUT,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Seconds to connect, and the longest a statement may run, lock waits included.
+    statement_ms = int(env_float("DJANGO_DB_STATEMENT_TIMEOUT", DATABASE_TIMEOUT) * 1000)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env_int("DJANGO_DB_CONNECT_TIMEOUT", 5),
+            "options": f"-c statement_timeout={statement_ms}",
+        }
+    )
 
 # https://docs.djangoproject.com/en/5.2/ref/settings/#default-auto-field
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -160,15 +173,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py 8 reads with a 5 s timeout by default: a connection that gets no
-                # channel message for 5 s would then fail and close with code 1011. None
-                # waits as long as needed; REDIS_SOCKET_TIMEOUT sets seconds instead.
+                # Finite timeouts, so that a Redis that hangs fails calls instead of holding
+                # them. The read timeout must exceed channels-redis's 5 s blocking reads
+                # (BZPOPMIN), or idle listeners would time out: 10 s by default.
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "socket_timeout": float(os.environ["REDIS_SOCKET_TIMEOUT"])
-                        if os.environ.get("REDIS_SOCKET_TIMEOUT")
-                        else None,
+                        "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 10.0),
+                        "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT", 3.0),
                     }
                 ],
                 # Messages waiting per channel; past this, group_send drops silently, so
@@ -236,6 +248,8 @@ REST_FRAMEWORK = {
         "users.authentication.ThrottledBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's handler, with a locked or unreachable database answered 503 instead of 500.
+    "EXCEPTION_HANDLER": "websocket_api.exceptions.exception_handler",
     # Requests (HTTP requests and WebSocket actions) per client: anonymous ones per
     # address, signed-in ones per user.
     "DEFAULT_THROTTLE_CLASSES": [

@@ -35,7 +35,7 @@ from .auth import (
 from .conf import websocket_api_settings
 from .connection import ChannelLayerError, ConnectionConsumer
 from .database import run_in_database_thread
-from .exceptions import RequestError
+from .exceptions import RequestError, unavailable_dependency
 from .frames import FrameError, decode_frame, encode, request_id_problem
 from .publish import remember_server_loop
 from .replies import INTERNAL_ERROR, check_result, envelope, error_list
@@ -294,7 +294,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
         self.check_permissions(request)
         self.check_throttles(request)
 
-    def perform_authentication(self, request: ActionRequest) -> None:
+    def perform_authentication(self, request: ActionRequest | None) -> None:
         """Confirm that the handshake's session or token still holds, when a check is due.
 
         The connection authenticated once, at the handshake; this raises ``SessionEnded``
@@ -385,6 +385,8 @@ class AsyncAPIConsumer(ConnectionConsumer):
         elif isinstance(exc, SuspiciousOperation):
             logger.warning("Refused a WebSocket request: %s", exc)
             exc = exceptions.ParseError("Bad request.")
+        else:
+            exc = unavailable_dependency(exc)
         response = self.get_exception_handler()(exc, self.get_exception_handler_context())
         if response is None:
             logger.error("Unhandled error in WebSocket action %r", self.action, exc_info=exc)

@@ -6,16 +6,19 @@ process (Daphne, an HTTP worker, a management command) publishes its changes. Ea
 is serialized once per observing consumer class, in the process that made it, and sent to
 one group per model; each subscribed connection then checks its own permissions.
 
-An event carries only what delivery needs: the primary key, each observing consumer's
-serialized representation (for creates and updates), and, for deletes, the fields the
+An event carries only what delivery needs: an id, the primary key, each observing
+consumer's serialized representation (for creates and updates) and the fields the
 consumers' permission checks read (``permission_fields``). A save that changes none of the
 fields the representations show (a sign-in's ``last_login``, say) publishes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
+import uuid
 from typing import Any
 
 from django.db import router, transaction
@@ -28,6 +31,7 @@ from .publish import group_send
 logger = logging.getLogger("websocket_api")
 
 EVENT_TYPE = "websocket_api.change"
+SAFE_GROUP_PART = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 SEEN_ATTRIBUTE = "_websocket_api_seen"
 _observers: dict[type[Model], list[type]] = {}
 _watched: dict[type[Model], frozenset[str] | None] = {}
@@ -35,8 +39,16 @@ _unbroadcastable: set[str] = set()
 
 
 def model_group(model: type[Model]) -> str:
-    """The channel layer group that carries ``model``'s changes."""
+    """The channel layer group that carries all of ``model``'s changes (list subscribers)."""
     return f"websocket_api.{model._meta.label_lower}"
+
+
+def instance_group(model: type[Model], pk: Any) -> str:
+    """The group that carries one object's updates and deletion (instance subscribers)."""
+    key = str(pk)
+    if not SAFE_GROUP_PART.fullmatch(key):
+        key = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"{model_group(model)}.{key}"
 
 
 def observer_key(consumer_class: type) -> str:
@@ -138,13 +150,13 @@ def build_event(instance: Model, change: str) -> dict[str, Any]:
     model = type(instance)
     event: dict[str, Any] = {
         "type": EVENT_TYPE,
+        "id": uuid.uuid4().hex,
         "model": model._meta.label_lower,
         "pk": json_safe(instance.pk),
         "change": change,
+        "fields": snapshot(instance, permission_fields(model)),
     }
-    if change == "delete":
-        event["fields"] = snapshot(instance, permission_fields(model))
-    else:
+    if change != "delete":
         event["data"] = representations(instance)
     return event
 
@@ -177,5 +189,12 @@ def rebuild(model: type[Model], fields: dict[str, str | None]) -> Model:
 
 
 def send_event(model: type[Model], event: dict[str, Any]) -> None:
-    """Queue the event for the model's group; never blocks the change that caused it."""
-    group_send(model_group(model), event, f"a {event['change']} of {event['model']}")
+    """Queue the event for its groups; never blocks the change that caused it.
+
+    List subscribers get every change; an object's own subscribers its updates and its
+    deletion. A connection in both groups handles the event once (by its ``id``).
+    """
+    description = f"a {event['change']} of {event['model']}"
+    group_send(model_group(model), event, description)
+    if event["change"] != "create":
+        group_send(instance_group(model, event["pk"]), event, description)

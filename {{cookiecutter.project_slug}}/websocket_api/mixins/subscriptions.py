@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
@@ -12,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Model, QuerySet
 from rest_framework.exceptions import APIException
+from rest_framework.permissions import BasePermission
 
 from ..actions import MODEL_ACTIONS, action
 from ..auth import SESSION_ENDED_CLOSE_CODE, SessionEnded
@@ -19,7 +21,8 @@ from ..conf import websocket_api_settings
 from ..connection import LAYER_DOWN, ChannelLayerError
 from ..database import run_in_database_thread
 from ..exceptions import ActionError
-from ..observer import model_group, observe, observer_key, rebuild
+from ..generics import GenericAsyncAPIConsumer
+from ..observer import instance_group, model_group, observe, observer_key, rebuild
 from ..replies import envelope
 from ..requests import ActionRequest
 
@@ -63,6 +66,7 @@ class SubscriptionMixin:
         super().__init__(*args, **kwargs)
         self.subscriptions: dict[str, Subscription] = {}
         self.known_objects: OrderedDict[str, None] = OrderedDict()
+        self.seen_events: OrderedDict[Any, None] = OrderedDict()
 
     @classmethod
     def observed_model(cls) -> type[Model] | None:
@@ -107,12 +111,13 @@ class SubscriptionMixin:
     # What this connection was shown
 
     def remember_shown(self, *objects: Model) -> None:
-        limit = websocket_api_settings.MAX_KNOWN_OBJECTS
         for obj in objects:
-            key = str(obj.pk)
-            self.known_objects[key] = None
-            self.known_objects.move_to_end(key)
-        while len(self.known_objects) > limit:
+            self.remember_shown_pk(str(obj.pk))
+
+    def remember_shown_pk(self, pk: str) -> None:
+        self.known_objects[pk] = None
+        self.known_objects.move_to_end(pk)
+        while len(self.known_objects) > websocket_api_settings.MAX_KNOWN_OBJECTS:
             self.known_objects.popitem(last=False)
 
     def get_object(self) -> Model:
@@ -135,10 +140,15 @@ class SubscriptionMixin:
             problem = f"This connection has {limit} subscriptions (MAX_SUBSCRIPTIONS), the most."
             raise ActionError(429, [problem])
         try:
-            await self.join_group(model_group(self.observed_model()))
+            await self.join_group(self.subscription_group(pk))
         except ChannelLayerError:
             raise ActionError(503, [LAYER_DOWN]) from None
         self.subscriptions[key] = Subscription(request_id, None if pk is None else str(pk))
+
+    def subscription_group(self, pk: Any) -> str:
+        """The group a subscription listens to: the model's for a list, else the object's."""
+        model = self.observed_model()
+        return model_group(model) if pk is None else instance_group(model, pk)
 
     async def remove_subscription(self, request: ActionRequest, whole_list: bool) -> None:
         """Drop the subscription made with this request's ``request_id``, and only that one."""
@@ -148,13 +158,15 @@ class SubscriptionMixin:
             kind = "list" if whole_list else "instance"
             raise ActionError(404, [f"No {kind} subscription has this request_id."])
         del self.subscriptions[key]
-        if not self.subscriptions:
-            await self.leave_group(model_group(self.observed_model()))
+        if not any(other.pk == subscription.pk for other in self.subscriptions.values()):
+            await self.leave_group(self.subscription_group(subscription.pk))
 
     # Pushing
 
     async def websocket_api_change(self, event: dict) -> None:
         """Called with each change of the observed model; pushes it to matching subscriptions."""
+        if not self.first_sight(event.get("id")):
+            return  # the same change through another of this connection's groups
         pk = str(event["pk"])
         targets = [
             subscription
@@ -163,15 +175,21 @@ class SubscriptionMixin:
         ]
         if not targets:
             return
+        if event["change"] == "delete" and pk not in self.known_objects:
+            return
+        try:
+            if self.credentials.due():
+                await run_in_database_thread(self.perform_authentication, None)
+        except SessionEnded:
+            await self.close(code=SESSION_ENDED_CLOSE_CODE)
+            return
         for action_name in sorted({subscription.action for subscription in targets}):
             try:
-                allowed, data = await run_in_database_thread(self.push_data_for, event, action_name)
-            except SessionEnded:
-                await self.close(code=SESSION_ENDED_CLOSE_CODE)
-                return
+                allowed, data, gone = await self.shared_push_decision(event, action_name)
             except Exception:  # noqa: BLE001 - one failed check must not end the connection
                 logger.exception("Could not check a %s push", event["change"])
                 continue
+            self.note_visibility(pk, event["change"], allowed, gone)
             if not allowed:
                 continue
             status = PUSH_STATUS[event["change"]]
@@ -180,46 +198,116 @@ class SubscriptionMixin:
                     push = envelope(event["change"], subscription.request_id, status, data)
                     await self.send_reply(push)
 
-    def push_data_for(self, event: dict, action_name: str) -> tuple[bool, Any]:
-        """Whether this connection may see the change, and the data to push for it.
+    def first_sight(self, event_id: Any) -> bool:
+        """False for an event this connection already handled."""
+        if event_id is None:
+            return True
+        if event_id in self.seen_events:
+            return False
+        self.seen_events[event_id] = None
+        while len(self.seen_events) > 256:
+            self.seen_events.popitem(last=False)
+        return True
 
-        The checks run as the subscribing action, on a copy of the consumer, so that
-        the action and request of the connection's own requests stay as they are.
+    def note_visibility(self, pk: str, change: str, allowed: bool, gone: bool) -> None:
+        """Keep ``known_objects`` to what this connection may see, for later delete pushes."""
+        if change == "delete" or (not allowed and not gone):
+            self.known_objects.pop(pk, None)
+        elif allowed:
+            self.remember_shown_pk(pk)
+
+    def push_decision_key(self, event: dict, action_name: str) -> tuple:
+        """What a push decision depends on; connections with the same key share it."""
+        route_kwargs = self.scope.get("url_route", {}).get("kwargs", {})
+        return (
+            event.get("id"),
+            observer_key(type(self)),
+            self.user.pk,
+            action_name,
+            tuple(sorted((str(k), str(v)) for k, v in route_kwargs.items())),
+        )
+
+    async def shared_push_decision(self, event: dict, action_name: str) -> tuple[bool, Any, bool]:
+        """``push_data_for``'s answer, computed once per process for all connections that
+        share a ``push_decision_key`` (the same user on the same consumer, typically)."""
+        if event.get("id") is None:
+            return await run_in_database_thread(self.push_data_for, event, action_name)
+        return await _decisions.get_or_compute(
+            self.push_decision_key(event, action_name),
+            lambda: run_in_database_thread(self.push_data_for, event, action_name),
+        )
+
+    def push_data_for(self, event: dict, action_name: str) -> tuple[bool, Any, bool]:
+        """Whether this user may see the change, the data to push, and whether it is gone.
+
+        The checks run as the subscribing action, on a copy of the consumer, so that the
+        action and request of the connection's own requests stay as they are. They depend
+        only on the user, the consumer class and the route (see ``push_decision_key``).
         """
         checker = copy.copy(self)
         checker.action, checker.args, checker.kwargs = action_name, (), {}
         checker.request = self.make_request(action_name, "GET", {})
-        checker.perform_authentication(checker.request)
         model = apps.get_model(event["model"])
-        pk = str(event["pk"])
         try:
             checker.check_permissions(checker.request)
-            if event["change"] == "delete":
-                if pk not in self.known_objects:
-                    return False, None
-                del self.known_objects[pk]
+            if event["change"] == "delete" or checker.may_skip_lookup():
                 instance = rebuild(model, event["fields"])
             else:
                 instance = checker.get_queryset().filter(pk=event["pk"]).first()
                 if instance is None:
-                    # Out of this connection's queryset, unless it is gone: then the delete
-                    # that follows decides.
-                    if model._default_manager.filter(pk=event["pk"]).exists():
-                        self.known_objects.pop(pk, None)
-                    return False, None
+                    # Out of this user's queryset, unless it is gone: then the delete that
+                    # follows decides.
+                    gone = not model._default_manager.filter(pk=event["pk"]).exists()
+                    return False, None, gone
             checker.check_object_permissions(checker.request, instance)
         except (APIException, DjangoPermissionDenied):
-            self.known_objects.pop(pk, None)
-            return False, None
+            return False, None, False
         if event["change"] == "delete":
-            return True, {"pk": event["pk"]}
-        self.remember_shown(instance)
+            return True, {"pk": event["pk"]}, False
         data = event["data"].get(observer_key(type(self)))
-        return True, checker.get_push_data(instance, data)
+        return True, checker.get_push_data(instance, data), False
+
+    def may_skip_lookup(self) -> bool:
+        """Whether a changed object can be checked without loading it.
+
+        True when the consumer keeps the stock ``get_queryset()`` over an unfiltered
+        queryset (every saved object belongs to it) and no permission class looks at the
+        object; then only the user's own permissions decide.
+        """
+        queryset = getattr(type(self), "queryset", None)
+        stock_queryset = type(self).get_queryset is GenericAsyncAPIConsumer.get_queryset
+        if not stock_queryset or queryset is None or queryset.query.has_filters():
+            return False
+        return all(
+            type(permission).has_object_permission is BasePermission.has_object_permission
+            for permission in self.get_permissions()
+        )
 
     def get_push_data(self, instance: Model, broadcast: Any) -> Any:
         """The data pushed to this connection: the change's shared representation by default."""
         return broadcast if broadcast is not None else self.get_serializer(instance).data
+
+
+class SharedDecisions:
+    """Push decisions being made or just made, so that connections that share one wait for
+    the same database trip instead of making their own. Bounded; oldest forgotten first."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self.futures: OrderedDict[tuple, asyncio.Future] = OrderedDict()
+
+    async def get_or_compute(self, key: tuple, compute: Any) -> Any:
+        future = self.futures.get(key)
+        if future is None or future.get_loop() is not asyncio.get_running_loop():
+            future = asyncio.ensure_future(compute())
+            self.futures[key] = future
+            while len(self.futures) > self.SIZE:
+                self.futures.popitem(last=False)
+        return await asyncio.shield(future)
+
+
+_decisions = SharedDecisions()
 
 
 class InstanceSubscriptionMixin(SubscriptionMixin):

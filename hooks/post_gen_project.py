@@ -47,7 +47,13 @@ def is_yes(value) -> bool:
 
 # Files that exist only for one answer of a choice.
 CHOICE_FILES = {
-    ("channel_layer", "redis"): ["tests/test_redis_layer.py", "tests/test_redis_secrets.py"],
+    ("channel_layer", "redis"): [
+        "tests/test_redis_layer.py",
+        "tests/test_redis_secrets.py",
+        "tests/test_redis_faults.py",
+    ],
+    ("database", "sqlite"): ["tests/test_sqlite_faults.py"],
+    ("database", "postgresql"): ["tests/test_postgresql_faults.py"],
 }
 
 

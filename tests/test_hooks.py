@@ -95,8 +95,11 @@ def test_recorded_answers_leave_out_machine_paths(tmp_path: Path):
 
 
 def test_choice_files_stay_only_for_their_answer():
-    assert post_gen.unchosen_choice_files({"channel_layer": "redis"}) == []
-    assert post_gen.unchosen_choice_files({"channel_layer": "in-memory"}) == [
+    redis = {"channel_layer": "redis", "database": "sqlite"}
+    assert post_gen.unchosen_choice_files(redis) == ["tests/test_postgresql_faults.py"]
+    assert post_gen.unchosen_choice_files({"channel_layer": "in-memory", "database": "sqlite"}) == [
         "tests/test_redis_layer.py",
         "tests/test_redis_secrets.py",
+        "tests/test_redis_faults.py",
+        "tests/test_postgresql_faults.py",
     ]

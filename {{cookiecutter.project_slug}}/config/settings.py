@@ -222,6 +222,14 @@ WEBSOCKET_API = {
     "MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS": env_int(
         "DJANGO_WS_MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS", 20
     ),
+    # Per connection: requests waiting (past it, 429 at once), open subscriptions (past
+    # it, 429), and bytes waiting to go to a client that does not read (past it, the
+    # connection is closed with 4008).
+    "MAX_QUEUED_REQUESTS": env_int("DJANGO_WS_MAX_QUEUED_REQUESTS", 64),
+    "MAX_SUBSCRIPTIONS": env_int("DJANGO_WS_MAX_SUBSCRIPTIONS", 100),
+    "MAX_UNSENT_BYTES": env_int("DJANGO_WS_MAX_UNSENT_BYTES", 1024 * 1024),
+    # Threads that run WebSocket actions, each with its own database connection.
+    "DATABASE_THREADS": env_int("DJANGO_WS_DATABASE_THREADS", 8),
     # Origins allowed to open a WebSocket, exactly (scheme, host and port). Unset: the
     # page's own origin (the handshake's Host, when ALLOWED_HOSTS has it) and
     # CSRF_TRUSTED_ORIGINS.

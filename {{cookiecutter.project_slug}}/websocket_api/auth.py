@@ -25,6 +25,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 from django.utils.module_loading import import_string
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -205,6 +206,8 @@ class HandshakeAuthMiddleware:
             )
         except exceptions.APIException as exc:
             return await refuse(receive, send, f"authentication failed: {exc.detail}", scope)
+        except DatabaseError:
+            return await refuse(receive, send, "the database is unavailable", scope)
         _, subprotocol = token_from_handshake(scope)
         scope = {
             **scope,

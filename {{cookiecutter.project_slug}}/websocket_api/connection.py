@@ -51,6 +51,20 @@ def unsent_bytes(send: Any) -> int | None:
     return waiting + getattr(transport, "_tempDataLen", 0)
 
 
+SERVER_SEND = "websocket_api.server_send"
+
+
+class ServerSendMiddleware:
+    """Keeps the server's own ``send`` in the scope, before other middleware wraps it, so
+    that the consumer can ask how much data waits to go out (see ``unsent_bytes``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        return await self.app({**scope, SERVER_SEND: send}, receive, send)
+
+
 class ConnectionConsumer(AsyncJsonWebsocketConsumer):
     """Channels' JSON consumer, with bounded queues and a channel layer used on demand."""
 
@@ -198,7 +212,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
         """Send a frame, unless the client has stopped reading: then close the connection."""
         if self.closing:
             return
-        unsent = unsent_bytes(self.base_send)
+        unsent = unsent_bytes(self.scope.get(SERVER_SEND))
         if unsent is not None and unsent > websocket_api_settings.MAX_UNSENT_BYTES:
             logger.warning(
                 "Closing a WebSocket whose client stopped reading: %d bytes unsent", unsent
@@ -216,7 +230,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
 
     def abort_transport(self) -> None:
         """Drop the TCP connection of a client that does not read, freeing what it holds."""
-        protocol = (getattr(self.base_send, "args", None) or (None,))[0]
+        protocol = (getattr(self.scope.get(SERVER_SEND), "args", None) or (None,))[0]
         abort = getattr(getattr(protocol, "transport", None), "abortConnection", None)
         if abort is not None:
             # Daphne's Twisted reactor runs on this event loop, in this thread.

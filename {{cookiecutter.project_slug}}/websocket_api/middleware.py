@@ -7,11 +7,14 @@ from typing import Any
 from channels.sessions import SessionMiddlewareStack
 
 from .auth import HandshakeAuthMiddleware
+from .connection import ServerSendMiddleware
 from .security import ConnectionLimiter, ExactOriginValidator
 
 
-def APIMiddlewareStack(inner: Any) -> ExactOriginValidator:  # noqa: N802 - named like Channels'
+def APIMiddlewareStack(inner: Any) -> ServerSendMiddleware:  # noqa: N802 - named like Channels'
     """Exact Origin check, the session cookie, one authentication, then the connection caps."""
-    return ExactOriginValidator(
-        SessionMiddlewareStack(HandshakeAuthMiddleware(ConnectionLimiter(inner)))
+    return ServerSendMiddleware(
+        ExactOriginValidator(
+            SessionMiddlewareStack(HandshakeAuthMiddleware(ConnectionLimiter(inner)))
+        )
     )

@@ -16,11 +16,11 @@ class BoundedListPagination(LimitOffsetPagination):
     """
 
     @property
-    def default_limit(self) -> int:
+    def default_limit(self) -> int:  # type: ignore[override]
         return websocket_api_settings.PAGE_SIZE
 
     @property
-    def max_limit(self) -> int:
+    def max_limit(self) -> int:  # type: ignore[override]
         return websocket_api_settings.MAX_PAGE_SIZE
 
     def paginate_queryset(self, queryset, request, view=None):

@@ -30,9 +30,8 @@ from django.utils.module_loading import import_string
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
 
-from .conf import websocket_api_settings
+from .conf import drf_classes, websocket_api_settings
 from .database import run_in_database_thread
 from .publish import group_send
 from .requests import http_request_from_scope
@@ -163,7 +162,7 @@ def other_authenticators() -> list[Any]:
     """The project's DRF authentication classes other than session and token ones."""
     return [
         authenticator()
-        for authenticator in api_settings.DEFAULT_AUTHENTICATION_CLASSES
+        for authenticator in drf_classes("DEFAULT_AUTHENTICATION_CLASSES")
         if not issubclass(authenticator, SessionAuthentication | TokenAuthentication)
     ]
 

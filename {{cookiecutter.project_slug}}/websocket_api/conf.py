@@ -78,3 +78,10 @@ class WebsocketAPISettings:
 
 
 websocket_api_settings = WebsocketAPISettings()
+
+
+def drf_classes(name: str) -> list[Any]:
+    """One of DRF's ``DEFAULT_*_CLASSES`` settings: a list of classes once DRF imports them."""
+    from rest_framework.settings import api_settings
+
+    return list(getattr(api_settings, name))

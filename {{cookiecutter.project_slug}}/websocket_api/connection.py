@@ -70,7 +70,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.groups = list(self.groups or [])
+        self.groups: list[str] = list(self.groups or [])
         self.inbox: asyncio.Queue[dict] = asyncio.Queue()
         self.queued_requests = 0
         self.queued_events = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
@@ -32,7 +33,7 @@ from .auth import (
     fingerprint,
     user_group,
 )
-from .conf import websocket_api_settings
+from .conf import drf_classes, websocket_api_settings
 from .connection import ChannelLayerError, ConnectionConsumer
 from .database import run_in_database_thread
 from .exceptions import RequestError, unavailable_dependency
@@ -47,6 +48,12 @@ BINARY_FRAME = "Binary frames are not supported: send each request as a JSON tex
 NOT_AN_OBJECT = "Expected a JSON object with an 'action' key."
 
 
+def as_drf(obj: Any) -> Any:
+    """``obj`` where DRF's permission and throttle hooks want a Request or an APIView: a
+    consumer and its ``ActionRequest`` offer what those hooks read."""
+    return obj
+
+
 class AsyncAPIConsumer(ConnectionConsumer):
     """Answers JSON action requests with one reply each, checking DRF permissions first.
 
@@ -56,16 +63,14 @@ class AsyncAPIConsumer(ConnectionConsumer):
     ``super()`` to keep one reply per request.
     """
 
-    permission_classes: ClassVar[list[type[BasePermission]]] = list(
-        api_settings.DEFAULT_PERMISSION_CLASSES
+    permission_classes: ClassVar[list[type[BasePermission]]] = drf_classes(
+        "DEFAULT_PERMISSION_CLASSES"
     )
-    throttle_classes: ClassVar[list[type[BaseThrottle]]] = list(
-        api_settings.DEFAULT_THROTTLE_CLASSES
-    )
+    throttle_classes: ClassVar[list[type[BaseThrottle]]] = drf_classes("DEFAULT_THROTTLE_CLASSES")
     # The connection's user comes from the handshake (see AuthMiddlewareStack); these
     # choose, as in DRF, between 401 and 403 when an anonymous user is refused.
-    authentication_classes: ClassVar[list[type[BaseAuthentication]]] = list(
-        api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    authentication_classes: ClassVar[list[type[BaseAuthentication]]] = drf_classes(
+        "DEFAULT_AUTHENTICATION_CLASSES"
     )
     available_actions: ClassVar[dict[str, tuple[ActionSpec, str]]] = {}
 
@@ -220,27 +225,28 @@ class AsyncAPIConsumer(ConnectionConsumer):
             return envelope(content.get("action"), None, 400, errors=[problem])
         try:
             spec, method_name = self.get_action(content)
-            self.initialize_request(spec, content)
+            request = self.initialize_request(spec, content)
             handler = getattr(self, method_name)
             if spec.is_async:
-                await run_in_database_thread(self.initial, self.request)
-                data, status = check_result(await handler(self.request, **self.kwargs), spec.name)
+                await run_in_database_thread(self.initial, request)
+                data, status = check_result(await handler(request, **self.kwargs), spec.name)
             else:
-                return await run_in_database_thread(self.run_sync_action, handler, content)
+                return await run_in_database_thread(self.run_sync_action, handler, request)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
             return self.error_reply(content, exc)
         return envelope(content.get("action"), content.get("request_id"), status, data)
 
-    def run_sync_action(self, handler: Any, content: dict) -> dict:
+    def run_sync_action(self, handler: Any, request: ActionRequest) -> dict:
         """Permission checks, the action and serialization, in one database-thread trip."""
+        content = request.message
         try:
-            self.initial(self.request)
-            data, status = check_result(handler(self.request, **self.kwargs), self.action)
+            self.initial(request)
+            data, status = check_result(handler(request, **self.kwargs), self.action)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
             return self.error_reply(content, exc)
         return envelope(content.get("action"), content.get("request_id"), status, data)
 
-    def error_reply(self, content: dict, exc: Exception) -> dict:
+    def error_reply(self, content: Mapping[str, Any], exc: Exception) -> dict:
         """The reply to a request that raised ``exc``, made by ``handle_exception``."""
         try:
             response = self.handle_exception(exc)
@@ -264,7 +270,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
             )
         return self.available_actions[name]
 
-    def initialize_request(self, spec: ActionSpec, content: dict) -> None:
+    def initialize_request(self, spec: ActionSpec, content: dict) -> ActionRequest:
         """Check the message against the action, then set ``request``, ``action`` and ``kwargs``."""
         lookup_kwarg = self.get_lookup_kwarg()
         problems = check_message(content, spec, lookup_kwarg)
@@ -275,6 +281,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
         if spec.detail:
             self.kwargs[lookup_kwarg] = content[lookup_kwarg]
         self.request = self.make_request(spec.name, spec.method, content)
+        return self.request
 
     def make_request(self, action: str, method: str, message: dict) -> ActionRequest:
         return ActionRequest(
@@ -317,7 +324,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
 
     def check_permissions(self, request: ActionRequest) -> None:
         for permission in self.get_permissions():
-            if not permission.has_permission(request, self):
+            if not permission.has_permission(as_drf(request), as_drf(self)):
                 self.permission_denied(
                     request,
                     message=getattr(permission, "message", None),
@@ -326,7 +333,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
 
     def check_object_permissions(self, request: ActionRequest, obj: Any) -> None:
         for permission in self.get_permissions():
-            if not permission.has_object_permission(request, self, obj):
+            if not permission.has_object_permission(as_drf(request), as_drf(self), obj):
                 self.permission_denied(
                     request,
                     message=getattr(permission, "message", None),
@@ -345,7 +352,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
         durations = [
             throttle.wait()
             for throttle in self.get_throttles()
-            if not throttle.allow_request(request, self)
+            if not throttle.allow_request(as_drf(request), as_drf(self))
         ]
         if durations:
             self.throttled(request, max((d for d in durations if d is not None), default=None))
@@ -353,7 +360,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
     def throttled(self, request: ActionRequest, wait: float | None) -> None:
         raise exceptions.Throttled(wait)
 
-    def get_authenticate_header(self, request: ActionRequest) -> str | None:
+    def get_authenticate_header(self, request: ActionRequest | None) -> str | None:
         authenticators = request.authenticators if request is not None else ()
         if authenticators:
             return authenticators[0].authenticate_header(request)
@@ -379,7 +386,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             header = self.get_authenticate_header(self.request)
             if header:
-                exc.auth_header = header  # type: ignore[attr-defined]
+                exc.auth_header = header  # type: ignore[union-attr]
             else:
                 exc.status_code = 403
         elif isinstance(exc, SuspiciousOperation):

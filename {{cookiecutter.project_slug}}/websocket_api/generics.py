@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from rest_framework import exceptions
 from rest_framework.serializers import BaseSerializer, ListSerializer, ModelSerializer, Serializer
-from rest_framework.settings import api_settings
 
-from .conf import websocket_api_settings
+from .conf import drf_classes, websocket_api_settings
 from .consumers import AsyncAPIConsumer
 from .exceptions import RequestError
-from .requests import check_paging
+from .requests import ActionRequest, check_paging
 
 # A serializer whose class keeps one of these builds the same fields for every request.
 STOCK_GET_FIELDS = frozenset({Serializer.get_fields, ModelSerializer.get_fields})
@@ -26,7 +25,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
     serializer_class: ClassVar[type[BaseSerializer] | None] = None
     lookup_field: ClassVar[str] = "pk"
     lookup_url_kwarg: ClassVar[str | None] = None
-    filter_backends: ClassVar[list[type]] = list(api_settings.DEFAULT_FILTER_BACKENDS)
+    filter_backends: ClassVar[list[type]] = drf_classes("DEFAULT_FILTER_BACKENDS")
     # None: WEBSOCKET_API's PAGE_SIZE and MAX_PAGE_SIZE.
     page_size: ClassVar[int | None] = None
     max_page_size: ClassVar[int | None] = None
@@ -70,7 +69,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
             DjangoValidationError,
         ):
             raise exceptions.NotFound() from None
-        self.check_object_permissions(self.request, obj)
+        self.check_object_permissions(cast(ActionRequest, self.request), obj)
         return obj
 
     # Paging, with DRF's LimitOffsetPagination names; a limit out of range is a 400.
@@ -120,7 +119,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         return serializer
 
     def reuse_fields(self, serializer: BaseSerializer) -> None:
-        target = serializer.child if isinstance(serializer, ListSerializer) else serializer
+        target: Any = serializer.child if isinstance(serializer, ListSerializer) else serializer
         serializer_class = type(target)
         if "fields" in vars(target) or serializer_class.get_fields not in STOCK_GET_FIELDS:
             return

@@ -33,7 +33,7 @@ logger = logging.getLogger("websocket_api")
 EVENT_TYPE = "websocket_api.change"
 SAFE_GROUP_PART = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 SEEN_ATTRIBUTE = "_websocket_api_seen"
-_observers: dict[type[Model], list[type]] = {}
+_observers: dict[type[Model], list[Any]] = {}
 _watched: dict[type[Model], frozenset[str] | None] = {}
 _unbroadcastable: set[str] = set()
 
@@ -55,7 +55,7 @@ def observer_key(consumer_class: type) -> str:
     return f"{consumer_class.__module__}.{consumer_class.__qualname__}"
 
 
-def observe(model: type[Model], consumer_class: type) -> None:
+def observe(model: type[Model], consumer_class: Any) -> None:
     """Publish ``model``'s changes, serialized for ``consumer_class``."""
     if model not in _observers:
         _observers[model] = []

@@ -18,6 +18,9 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 class FixedWindowRateThrottle(SimpleRateThrottle):
     """Allows ``num_requests`` per ``duration`` seconds, counted in fixed windows."""
 
+    num_requests: int
+    duration: int
+
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
             return True

@@ -5,9 +5,8 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from django.http import HttpResponseBase
 from rest_framework.viewsets import ViewSetMixin
 
 from .actions import LIST_PARAMS, MODEL_ACTIONS, PAGING_PARAMS, ActionSpec
@@ -45,7 +44,7 @@ class ViewConsumer(AsyncAPIConsumer):
             kwargs.setdefault(lookup_kwarg, message[lookup_kwarg])
         query = request.query_params.copy()
         query.update({key: str(message[key]) for key in PAGING_PARAMS if key in message})
-        http_request = http_request_from_scope(
+        http_request: Any = http_request_from_scope(
             self.scope, request.method, body=message.get("data"), query=query
         )
         http_request.user = self.user
@@ -63,7 +62,7 @@ class ViewConsumer(AsyncAPIConsumer):
         return response_result(self.views[request.action](http_request, **kwargs))
 
 
-def response_result(response: HttpResponseBase) -> tuple[Any, int]:
+def response_result(response: Any) -> tuple[Any, int]:
     """A view's response as ``(data, status)``; error statuses raise ``ActionError``."""
     if hasattr(response, "data"):
         data = response.data
@@ -97,7 +96,7 @@ def view_as_consumer(
         lookup_kwarg = getattr(view, "lookup_url_kwarg", None) or getattr(
             view, "lookup_field", "pk"
         )
-        name, view_class = view.__name__, view
+        name, view_class = view.__name__, cast(type | None, view)
     else:
         if initkwargs:
             raise TypeError("initkwargs are only for ViewSet classes; pass them to as_view().")
@@ -107,7 +106,7 @@ def view_as_consumer(
         view_class = getattr(view, "cls", None)
     if actions is not None:
         routes = {key: routes[key] for key in actions if key in routes}
-    consumer_class = type(
+    consumer_class: Any = type(
         f"{name}Consumer",
         (ViewConsumer,),
         {"lookup_kwarg": lookup_kwarg, "view_class": view_class},
@@ -146,6 +145,7 @@ def viewset_routes(viewset: type[ViewSetMixin], initkwargs: dict) -> dict[str, t
         for row in MODEL_ACTIONS.values()
         if hasattr(viewset, row.viewset_method)
     ]
+    extra: Any
     for extra in viewset.get_extra_actions():
         http_method = next(iter(extra.mapping))
         spec = ActionSpec(

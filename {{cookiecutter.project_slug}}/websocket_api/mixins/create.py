@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.serializers import BaseSerializer
 
@@ -7,8 +7,13 @@ from ..requests import ActionRequest
 
 CREATE = MODEL_ACTIONS["create"]
 
+if TYPE_CHECKING:
+    from ..generics import GenericAsyncAPIConsumer as ConsumerBase
+else:
+    ConsumerBase = object
 
-class CreateModelMixin:
+
+class CreateModelMixin(ConsumerBase):
     """Adds ``create``: validate ``data`` and save a new object."""
 
     @model_action("create")

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 
@@ -7,8 +7,13 @@ from ..requests import ActionRequest
 
 DELETE = MODEL_ACTIONS["delete"]
 
+if TYPE_CHECKING:
+    from ..generics import GenericAsyncAPIConsumer as ConsumerBase
+else:
+    ConsumerBase = object
 
-class DeleteModelMixin:
+
+class DeleteModelMixin(ConsumerBase):
     """Adds ``delete``: remove the object named by ``pk`` (or the lookup field)."""
 
     @model_action("delete")

@@ -1,12 +1,17 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..actions import MODEL_ACTIONS, model_action
 from ..requests import ActionRequest
 
 LIST = MODEL_ACTIONS["list"]
 
+if TYPE_CHECKING:
+    from ..generics import GenericAsyncAPIConsumer as ConsumerBase
+else:
+    ConsumerBase = object
 
-class ListModelMixin:
+
+class ListModelMixin(ConsumerBase):
     """Adds ``list``: one page of the queryset, ``limit`` and ``offset`` picking the page."""
 
     @model_action("list")

@@ -1,12 +1,17 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..actions import MODEL_ACTIONS, model_action
 from ..requests import ActionRequest
 
 RETRIEVE = MODEL_ACTIONS["retrieve"]
 
+if TYPE_CHECKING:
+    from ..generics import GenericAsyncAPIConsumer as ConsumerBase
+else:
+    ConsumerBase = object
 
-class RetrieveModelMixin:
+
+class RetrieveModelMixin(ConsumerBase):
     """Adds ``retrieve``: the object named by ``pk`` (or the lookup field)."""
 
     @model_action("retrieve")

@@ -6,7 +6,7 @@ import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -26,6 +26,11 @@ from ..observer import instance_group, model_group, observe, observer_key, rebui
 from ..replies import envelope
 from ..requests import ActionRequest
 
+if TYPE_CHECKING:
+    ConsumerBase = GenericAsyncAPIConsumer
+else:
+    ConsumerBase = object
+
 logger = logging.getLogger("websocket_api")
 
 # A push answers like the action that made the change: create 201, update 200, delete 204.
@@ -43,7 +48,7 @@ class Subscription:
         return "subscribe_list" if self.pk is None else "subscribe_instance"
 
 
-class SubscriptionMixin:
+class SubscriptionMixin(ConsumerBase):
     """Shared machinery of the subscription mixins: groups, bookkeeping and pushes.
 
     A delete push reaches a connection only for an object it was shown (in a reply, by a
@@ -69,6 +74,14 @@ class SubscriptionMixin:
         self.seen_events: OrderedDict[Any, None] = OrderedDict()
 
     @classmethod
+    def subscribed_model(cls) -> type[Model]:
+        """The observed model; a consumer that subscribes must have one."""
+        model = cls.observed_model()
+        if model is None:
+            raise TypeError(f"{cls.__name__} needs a `queryset` or a `model` to subscribe to.")
+        return model
+
+    @classmethod
     def observed_model(cls) -> type[Model] | None:
         """The model whose changes are pushed: ``queryset``'s, or a ``model`` attribute."""
         queryset = getattr(cls, "queryset", None)
@@ -83,7 +96,8 @@ class SubscriptionMixin:
         """
         serializer = _broadcast_serializers.get(cls)
         if serializer is None:
-            serializer = _broadcast_serializers[cls] = cls.serializer_class(context={})
+            serializer_class: Any = cls.serializer_class
+            serializer = _broadcast_serializers[cls] = serializer_class(context={})
         return serializer.to_representation(instance)
 
     @classmethod
@@ -92,9 +106,10 @@ class SubscriptionMixin:
 
         A save that changes none of them is not pushed.
         """
-        model = cls.observed_model()
+        model = cls.subscribed_model()
         names = set()
-        for field in cls.serializer_class().fields.values():
+        serializer_class: Any = cls.serializer_class
+        for field in serializer_class().fields.values():
             if field.write_only:
                 continue
             if field.source == "*" or len(field.source_attrs) != 1:
@@ -105,7 +120,7 @@ class SubscriptionMixin:
                 return None
             if not model_field.concrete or model_field.many_to_many:
                 return None
-            names.add(model_field.attname)
+            names.add(cast(Any, model_field).attname)
         return names
 
     # What this connection was shown
@@ -147,7 +162,7 @@ class SubscriptionMixin:
 
     def subscription_group(self, pk: Any) -> str:
         """The group a subscription listens to: the model's for a list, else the object's."""
-        model = self.observed_model()
+        model = self.subscribed_model()
         return model_group(model) if pk is None else instance_group(model, pk)
 
     async def remove_subscription(self, request: ActionRequest, whole_list: bool) -> None:
@@ -250,6 +265,7 @@ class SubscriptionMixin:
         model = apps.get_model(event["model"])
         try:
             checker.check_permissions(checker.request)
+            instance: Model | None
             if event["change"] == "delete" or checker.may_skip_lookup():
                 instance = rebuild(model, event["fields"])
             else:

@@ -208,6 +208,8 @@ DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = env_int("DJANGO_WEBSOCKET_MAX_MESSAGE_SIZE",
 
 # The WebSocket API (websocket_api/conf.py lists every key and its default)
 WEBSOCKET_API = {
+    # Connections, requests and pushes feed the metrics and logs (ops/instrumentation.py).
+    "INSTRUMENTATION": "ops.instrumentation.OpsInstrumentation",
     "MAX_MESSAGE_SIZE": DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE,
     # Rows a list gives when the request names no limit, and the largest limit accepted
     # (over HTTP too: /api/users/ pages the same way).
@@ -330,7 +332,8 @@ METRICS_TOKEN = os.environ.get("DJANGO_METRICS_TOKEN", "")
 METRICS_MAX_LABEL_VALUES = env_int("DJANGO_METRICS_MAX_LABEL_VALUES", 100)
 # The level of the one log line per WebSocket action (logger websocket_api.actions).
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
-ACTION_LOG_LEVEL = os.environ.get("DJANGO_ACTION_LOG_LEVEL", "INFO").strip().upper()
+# DEBUG by default: a line per message costs throughput; INFO logs every action.
+ACTION_LOG_LEVEL = os.environ.get("DJANGO_ACTION_LOG_LEVEL", "DEBUG").strip().upper()
 if ACTION_LOG_LEVEL not in LOG_LEVELS:
     raise ImproperlyConfigured(f"DJANGO_ACTION_LOG_LEVEL must be one of {sorted(LOG_LEVELS)}.")
 

@@ -151,10 +151,10 @@ def log_disconnect(
 
 
 def action_log_level() -> int:
-    """``ACTION_LOG_LEVEL`` from the settings (``DJANGO_ACTION_LOG_LEVEL``), INFO by default."""
+    """``ACTION_LOG_LEVEL`` from the settings (``DJANGO_ACTION_LOG_LEVEL``), DEBUG by default."""
     from django.conf import settings
 
-    name = str(getattr(settings, "ACTION_LOG_LEVEL", "INFO")).upper()
+    name = str(getattr(settings, "ACTION_LOG_LEVEL", "DEBUG")).upper()
     return logging.getLevelNamesMapping().get(name, logging.INFO)
 
 

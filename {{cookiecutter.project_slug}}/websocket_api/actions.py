@@ -5,6 +5,9 @@ its HTTP method (what permission classes see), whether it names one object, what
 with ``data``, the ViewSet method that ``view_as_consumer`` maps it to, and its success
 status. The mixins, ``view_as_consumer``, the demo page and the tests all read it.
 
+``ActionSchema`` (with ``extend_action_schema`` or a consumer's ``action_schemas``) adds to
+the AsyncAPI description of an action what cannot be read from it (``websocket_api.schema``).
+
 This module imports nothing from Django, so tools can load it on its own.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, TypeVar, overload
 
 DataRule = Literal["required", "optional", "none"]
@@ -47,6 +50,7 @@ class ModelAction:
     viewset_method: str
     status: int
     params: tuple[str, ...] = ()
+    summary: str = ""
 
     @property
     def mixin_name(self) -> str:
@@ -65,12 +69,20 @@ class ModelAction:
 MODEL_ACTIONS: Mapping[str, ModelAction] = {
     row.name: row
     for row in (
-        ModelAction("list", "GET", False, "none", "list", 200, LIST_PARAMS),
-        ModelAction("retrieve", "GET", True, "none", "retrieve", 200),
-        ModelAction("patch", "PATCH", True, "required", "partial_update", 200),
-        ModelAction("update", "PUT", True, "required", "update", 200),
-        ModelAction("create", "POST", False, "required", "create", 201),
-        ModelAction("delete", "DELETE", True, "none", "destroy", 204),
+        ModelAction(
+            "list", "GET", False, "none", "list", 200, LIST_PARAMS, "One page of objects."
+        ),
+        ModelAction("retrieve", "GET", True, "none", "retrieve", 200, summary="One object."),
+        ModelAction(
+            "patch", "PATCH", True, "required", "partial_update", 200,
+            summary="Change some fields of an object.",
+        ),
+        ModelAction(
+            "update", "PUT", True, "required", "update", 200,
+            summary="Replace an object's fields.",
+        ),
+        ModelAction("create", "POST", False, "required", "create", 201, summary="A new object."),
+        ModelAction("delete", "DELETE", True, "none", "destroy", 204, summary="Remove an object."),
     )
 }
 
@@ -151,3 +163,70 @@ def collect_actions(cls: type) -> dict[str, tuple[ActionSpec, str]]:
             seen_attributes.add(attribute)
             found.setdefault(spec.name, (spec, attribute))
     return found
+
+
+class Unset:
+    """The value of an ``ActionSchema`` field that was not given."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = Unset()
+
+
+@dataclass(frozen=True)
+class ActionSchema:
+    """What the AsyncAPI description says about one action, beyond what is read from it.
+
+    Fields left unset are derived: descriptions from the docstring, ``data`` and the reply
+    from the serializer, the statuses from the model action table. A schema is a JSON Schema
+    dict or a serializer (class or instance); ``{"type": "null"}`` says ``data`` is null.
+    ``request_example`` holds the request's keys (``request_id`` included, if you like; not
+    ``action``); ``reply_example`` the reply's ``data``. ``params`` gives a schema per extra
+    top-level key, ``pushes`` the changes a subscription pushes (``create``, ``update``,
+    ``delete``) and ``errors`` replaces the error statuses listed.
+    """
+
+    summary: str | None = None
+    description: str | None = None
+    request_data: Any = UNSET
+    params: Mapping[str, Any] = field(default_factory=dict)
+    reply_status: int | None = None
+    reply_data: Any = UNSET
+    request_example: Mapping[str, Any] | None = None
+    reply_example: Any = UNSET
+    pushes: tuple[str, ...] = ()
+    errors: tuple[int, ...] | None = None
+
+    def extended(self, other: ActionSchema | None) -> ActionSchema:
+        """This schema with every field that ``other`` sets taken from ``other``."""
+        if other is None:
+            return self
+        blank = ActionSchema()
+        given = {
+            item.name: getattr(other, item.name)
+            for item in fields(other)
+            if getattr(other, item.name) != getattr(blank, item.name)
+        }
+        return replace(self, **given)
+
+
+def extend_action_schema(**schema: Any) -> Callable[[ActionFunc], ActionFunc]:
+    """Add to or correct an action's AsyncAPI description (see ``ActionSchema``).
+
+    Works on consumer actions and on the methods of a viewset that ``view_as_consumer``
+    serves, above or below ``@action``. A consumer's ``action_schemas`` class attribute,
+    ``{"list": ActionSchema(...)}``, does the same for actions it inherits.
+    """
+    extension = ActionSchema(**schema)
+
+    def decorate(function: ActionFunc) -> ActionFunc:
+        current = getattr(function, "asyncapi_schema", None) or ActionSchema()
+        function.asyncapi_schema = current.extended(extension)  # type: ignore[attr-defined]
+        return function
+
+    return decorate

@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     # Objects a subscribing connection remembers having been shown, to decide which delete
     # pushes it may get; the least recently shown are forgotten first.
     "MAX_KNOWN_OBJECTS": 10_000,
+    # The dotted path of a websocket_api.instrumentation.Instrumentation subclass that
+    # records connections, requests and pushes (metrics, logs); None records nothing.
+    "INSTRUMENTATION": None,
 }
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from channels.exceptions import StopConsumer
@@ -26,6 +27,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from .conf import websocket_api_settings
+from .instrumentation import instrumentation
 
 logger = logging.getLogger("websocket_api")
 
@@ -52,6 +54,7 @@ def unsent_bytes(send: Any) -> int | None:
 
 
 SERVER_SEND = "websocket_api.server_send"
+RECEIVED_AT = "websocket_api.received_at"
 
 
 class ServerSendMiddleware:
@@ -78,6 +81,8 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
         self.listener: asyncio.Task | None = None
         self.channel_name: str | None = None
         self.closing = False
+        self.close_code: int | None = None
+        self.opened_at: float | None = None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         self.scope = scope
@@ -112,6 +117,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
             message = await receive()
             kind = message["type"]
             if kind == "websocket.receive":
+                message[RECEIVED_AT] = time.monotonic()
                 if self.queued_requests >= websocket_api_settings.MAX_QUEUED_REQUESTS:
                     await self.refuse_queued_frame(message)
                     continue
@@ -132,6 +138,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
         try:
             return await asyncio.wait_for(call, timeout=websocket_api_settings.LAYER_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 - any failure means the layer is unusable
+            instrumentation().channel_layer_error(getattr(call, "__name__", "call"))
             raise ChannelLayerError(str(exc) or type(exc).__name__) from exc
 
     async def ensure_channel(self) -> str:
@@ -178,6 +185,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # noqa: BLE001 - keep listening once the layer is back
                 if not broken:
                     logger.warning("The channel layer failed; retrying", exc_info=True)
+                instrumentation().channel_layer_error("receive")
                 broken = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, websocket_api_settings.LAYER_RETRY_MAX_DELAY)
@@ -191,6 +199,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
     def event_dropped(self, message: dict) -> None:
         """Called for a channel-layer event dropped because too many already wait."""
         logger.warning("Dropped a %s event: the connection is behind", message.get("type"))
+        instrumentation().push_dropped(self.scope, "queue_full")
 
     async def websocket_connect(self, message: dict) -> None:
         for group in list(self.groups):  # groups a subclass lists, as in Channels
@@ -201,6 +210,10 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_disconnect(self, message: dict) -> None:
         for group in list(self.groups):
             await self.leave_group(group)
+        if self.opened_at is not None:
+            code = self.close_code if self.close_code is not None else message.get("code")
+            seconds = time.monotonic() - self.opened_at
+            instrumentation().connection_closed(self.scope, code, seconds)
         await self.disconnect(message.get("code", 1000))
         raise StopConsumer()
 
@@ -226,6 +239,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
+        self.close_code = code if isinstance(code, int) and code is not True else None
         await super().close(code=code, reason=reason)
 
     def abort_transport(self) -> None:

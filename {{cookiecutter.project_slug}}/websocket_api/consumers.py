@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -34,10 +35,11 @@ from .auth import (
     user_group,
 )
 from .conf import drf_classes, websocket_api_settings
-from .connection import ChannelLayerError, ConnectionConsumer
+from .connection import RECEIVED_AT, ChannelLayerError, ConnectionConsumer
 from .database import run_in_database_thread
 from .exceptions import RequestError, unavailable_dependency
 from .frames import FrameError, decode_frame, encode, request_id_problem
+from .instrumentation import instrumentation
 from .publish import remember_server_loop
 from .replies import INTERNAL_ERROR, check_result, envelope, error_list
 from .requests import ActionRequest, check_message
@@ -85,6 +87,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
         self.args: tuple = ()
         self.kwargs: dict[str, Any] = {}
         self.session_ended = False
+        self.received_at = time.monotonic()
 
     @property
     def user(self) -> Any:
@@ -122,6 +125,8 @@ class AsyncAPIConsumer(ConnectionConsumer):
         """Accept the handshake (with the token subprotocol, if the client sent one)."""
         subprotocol = subprotocol or self.scope.get("websocket_api.subprotocol")
         await super().accept(subprotocol=subprotocol, headers=headers)
+        self.opened_at = time.monotonic()
+        instrumentation().connection_opened(self.scope)
         if self.credentials.user_pk is not None and self.channel_layer is not None:
             self.user_group_task = asyncio.ensure_future(self.join_user_group())
 
@@ -145,7 +150,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
             f"{limit} requests already wait on this connection (MAX_QUEUED_REQUESTS): wait "
             "for their replies before sending more."
         )
-        await self.send_reply(envelope(action, request_id, 429, errors=[problem]))
+        await self.answer(envelope(action, request_id, 429, errors=[problem]), message)
 
     async def websocket_api_credentials_changed(self, event: dict) -> None:
         """Called when the user's credentials may have ended: check them now."""
@@ -159,28 +164,44 @@ class AsyncAPIConsumer(ConnectionConsumer):
         except SessionEnded:
             await self.close(code=SESSION_ENDED_CLOSE_CODE)
 
+    async def websocket_receive(self, message: dict) -> None:
+        self.received_at = message.get(RECEIVED_AT, time.monotonic())
+        await super().websocket_receive(message)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called with each frame: decode it, or answer 400 when it is not a JSON object."""
         if text_data is None:
-            await self.send_reply(envelope(None, None, 400, errors=[BINARY_FRAME]))
+            await self.answer(envelope(None, None, 400, errors=[BINARY_FRAME]))
             return
         try:
             content = await self.decode_json(text_data)
         except ValueError as exc:
             problem = str(exc) if isinstance(exc, FrameError) else f"Invalid JSON: {exc}"
-            await self.send_reply(envelope(None, None, 400, errors=[problem]))
+            await self.answer(envelope(None, None, 400, errors=[problem]))
             return
         if not isinstance(content, dict):
-            await self.send_reply(envelope(None, None, 400, errors=[NOT_AN_OBJECT]))
+            await self.answer(envelope(None, None, 400, errors=[NOT_AN_OBJECT]))
             return
         await self.receive_json(content)
 
     async def receive_json(self, content: dict, **kwargs: Any) -> None:
         """Called with each decoded request; sends exactly one reply, whatever happens."""
         reply = await self.handle_request(content)
-        await self.send_reply(reply)
+        await self.answer(reply)
         if reply["response_status"] == SessionEnded.status_code and self.session_ended:
             await self.close(code=SESSION_ENDED_CLOSE_CODE)
+
+    async def answer(self, reply: dict, message: dict | None = None) -> None:
+        """Send the one reply to a request, and report it."""
+        await self.send_reply(reply)
+        received = (message or {}).get(RECEIVED_AT, self.received_at)
+        instrumentation().request_answered(
+            self.scope,
+            reply["action"],
+            reply["request_id"],
+            reply["response_status"],
+            time.monotonic() - received,
+        )
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:
@@ -358,6 +379,7 @@ class AsyncAPIConsumer(ConnectionConsumer):
             self.throttled(request, max((d for d in durations if d is not None), default=None))
 
     def throttled(self, request: ActionRequest, wait: float | None) -> None:
+        instrumentation().throttled(self.scope)
         raise exceptions.Throttled(wait)
 
     def get_authenticate_header(self, request: ActionRequest | None) -> str | None:

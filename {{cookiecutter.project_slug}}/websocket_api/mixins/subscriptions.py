@@ -22,6 +22,7 @@ from ..connection import LAYER_DOWN, ChannelLayerError
 from ..database import run_in_database_thread
 from ..exceptions import ActionError
 from ..generics import GenericAsyncAPIConsumer
+from ..instrumentation import instrumentation
 from ..observer import instance_group, model_group, observe, observer_key, rebuild
 from ..replies import envelope
 from ..requests import ActionRequest
@@ -158,6 +159,8 @@ class SubscriptionMixin(ConsumerBase):
             await self.join_group(self.subscription_group(pk))
         except ChannelLayerError:
             raise ActionError(503, [LAYER_DOWN]) from None
+        if key not in self.subscriptions:
+            instrumentation().subscriptions_changed(self.scope, +1)
         self.subscriptions[key] = Subscription(request_id, None if pk is None else str(pk))
 
     def subscription_group(self, pk: Any) -> str:
@@ -173,8 +176,15 @@ class SubscriptionMixin(ConsumerBase):
             kind = "list" if whole_list else "instance"
             raise ActionError(404, [f"No {kind} subscription has this request_id."])
         del self.subscriptions[key]
+        instrumentation().subscriptions_changed(self.scope, -1)
         if not any(other.pk == subscription.pk for other in self.subscriptions.values()):
             await self.leave_group(self.subscription_group(subscription.pk))
+
+    async def disconnect(self, code: int) -> None:
+        if self.subscriptions:
+            instrumentation().subscriptions_changed(self.scope, -len(self.subscriptions))
+            self.subscriptions.clear()
+        await super().disconnect(code)
 
     # Pushing
 
@@ -212,6 +222,7 @@ class SubscriptionMixin(ConsumerBase):
                 if subscription.action == action_name:
                     push = envelope(event["change"], subscription.request_id, status, data)
                     await self.send_reply(push)
+                    instrumentation().push_sent(self.scope)
 
     def first_sight(self, event_id: Any) -> bool:
         """False for an event this connection already handled."""

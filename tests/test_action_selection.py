@@ -70,13 +70,17 @@ def test_the_empty_selection_is_refused_before_any_file_is_written(cookies, capf
 
 def representative_renderings() -> list:
     """All six actions, each alone, each left out (those without live updates too), and
-    the Redis and PostgreSQL choices; each PostgreSQL rendering gets a slug, and so a test
-    database, of its own."""
+    the Redis and PostgreSQL choices, each with the marker expression its suite runs with:
+    everything for all actions and for each layer and database; the tests that depend on
+    the actions (those not marked slow) for the other selections. Each PostgreSQL
+    rendering gets a slug, and so a test database, of its own."""
     cases = []
     for chosen in REPRESENTATIVE:
         live_updates = len(chosen) != len(ACTIONS) - 1
         answers = {**selection(chosen), "include_subscriptions": live_updates}
-        cases.append(pytest.param(answers, id=label(chosen) + ("" if live_updates else "-static")))
+        selected = "" if chosen == ACTIONS else "not slow"
+        name = label(chosen) + ("" if live_updates else "-static")
+        cases.append(pytest.param(answers, selected, id=name))
     for layer, database in (
         ("redis", "sqlite"),
         ("in-memory", "postgresql"),
@@ -84,18 +88,28 @@ def representative_renderings() -> list:
     ):
         slug = f"suite_{layer.replace('-', '_')}_{database}"
         answers = {"channel_layer": layer, "database": database, "project_slug": slug}
-        cases.append(pytest.param(answers, id=f"{layer}-{database}"))
+        cases.append(pytest.param(answers, "", id=f"{layer}-{database}"))
     return cases
 
 
-@pytest.mark.parametrize("answers", representative_renderings())
-def test_the_rendered_suite_passes(bake, answers):
+@pytest.mark.parametrize(("answers", "selected"), representative_renderings())
+def test_the_rendered_suite_passes(bake, answers, selected):
+    """The whole suite for all actions and each layer and database; for the other action
+    selections, the tests that depend on the actions (the ones not marked slow)."""
     project = bake(**answers)
     live_updates = answers.get("include_subscriptions", True)
     assert (project / "websocket_api" / "observer.py").exists() == live_updates
     redis = answers.get("channel_layer") == "redis"
     assert (project / "tests" / "test_redis_layer.py").exists() == redis
-    output = assert_succeeds(python("-m", "pytest", "-q", "-p", "no:cacheprovider"), project, 900)
+    command = [
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *(["-m", selected] if selected else []),
+    ]
+    output = assert_succeeds(python(*command), project, 900)
     assert " passed" in output and " failed" not in output
 
 

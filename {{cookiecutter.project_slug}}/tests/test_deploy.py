@@ -10,9 +10,12 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import pytest
 from django.test import SimpleTestCase
 
 from tests.nginx import SITE_FILE, check_config
+
+pytestmark = pytest.mark.slow
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 UNIT_FILE = PROJECT_DIR / "deploy" / "daphne@.service"

@@ -4,7 +4,10 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
 from django.test import SimpleTestCase
+
+pytestmark = pytest.mark.slow
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS = PROJECT_DIR / "config" / "settings.py"

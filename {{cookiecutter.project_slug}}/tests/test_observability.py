@@ -6,12 +6,15 @@ import json
 import re
 import time
 
+import pytest
 from django.test import TransactionTestCase
 from prometheus_client import generate_latest
 
 from tests.browser_http import HttpClient
 from tests.daphne_server import DaphneServer
 from tests.support import PASSWORD, create_user, offered, sample_requests, session_cookie
+
+pytestmark = pytest.mark.slow
 
 READ = "retrieve" if offered("retrieve") else "list"
 TOKEN = "scrape-token-for-tests"

@@ -7,12 +7,15 @@ import time
 from contextlib import ExitStack
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
 from django.test import TransactionTestCase
 
 from tests.browser_http import HttpClient
 from tests.daphne_server import DaphneServer, database_url_for_other_processes
 from tests.faults import Relay
 from tests.support import create_user, offered, sample_requests, session_cookie
+
+pytestmark = pytest.mark.slow
 
 READ = "retrieve" if offered("retrieve") else "list"
 

@@ -6,12 +6,15 @@ import json
 import time
 from contextlib import ExitStack
 
+import pytest
 from django.test import TransactionTestCase
 
 from tests.browser_http import HttpClient
 from tests.daphne_server import DaphneServer
 from tests.faults import Relay, ThrowawayRedis, wait_until
 from tests.support import PASSWORD, create_user, offered, session_cookie
+
+pytestmark = pytest.mark.slow
 
 READ = "retrieve" if offered("retrieve") else "list"
 FAST = 3.0  # seconds: what "answers at once" means here, well below any client timeout

@@ -10,6 +10,7 @@ import time
 from contextlib import ExitStack
 from urllib.parse import urlparse
 
+import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import TransactionTestCase
@@ -18,6 +19,8 @@ from rest_framework.authtoken.models import Token
 from tests.browser_http import HttpClient
 from tests.daphne_server import DaphneServer
 from tests.support import PASSWORD, create_user, offered, session_cookie
+
+pytestmark = pytest.mark.slow
 
 NEW_PASSWORD = "brand-new-secret-93"
 

@@ -14,6 +14,7 @@ import time
 from contextlib import ExitStack
 from datetime import timedelta
 
+import pytest
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import TransactionTestCase
@@ -24,6 +25,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from tests.browser_http import HttpClient
 from tests.daphne_server import DaphneServer
 from tests.support import PASSWORD, ROUTES, create_user, offered, session_cookie
+
+pytestmark = pytest.mark.slow
 
 SESSION_ENDED = 4401
 READ = "retrieve" if offered("retrieve") else "list"

@@ -8,6 +8,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+import pytest
 from django.contrib.auth.models import User
 from django.test import TransactionTestCase
 from websockets.exceptions import ConnectionClosed
@@ -15,6 +16,8 @@ from websockets.sync.client import connect
 
 from tests.daphne_server import DaphneServer
 from tests.support import create_user, offered, sample_requests, session_cookie
+
+pytestmark = pytest.mark.slow
 
 READ = "list" if offered("list") else "retrieve"
 SECONDS = 15.0
@@ -60,7 +63,7 @@ class SlowReaderTests(TransactionTestCase):
         frame = json.dumps({"action": READ, "request_id": 0, **payload})
         before = resident_mib(server.process.pid)
         closed, sent, latencies = False, 0, []
-        deadline = time.monotonic() + SECONDS
+        deadline = time.monotonic() + getattr(self, "seconds", SECONDS)
         while time.monotonic() < deadline and sent < FRAMES and not closed:
             try:
                 for _ in range(50):
@@ -100,6 +103,7 @@ class SlowReaderTests(TransactionTestCase):
         )
 
     def test_without_the_limit_the_server_keeps_buffering(self):
+        self.seconds = 5.0
         env = {"DJANGO_WS_MAX_UNSENT_BYTES": str(10**12), "DJANGO_THROTTLE_USER": "10000000/minute"}
         server = self.stack.enter_context(DaphneServer(env=env))
         closed, sent, growth, _ = self.flood_without_reading(server)

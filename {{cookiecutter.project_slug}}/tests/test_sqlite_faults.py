@@ -18,6 +18,8 @@ from tests.support import PASSWORD, create_user, offered, sample_requests, sessi
 LOCK_SECONDS = 6
 HOLD_LOCK = """
 import sqlite3, sys, time
+
+pytestmark = pytest.mark.slow
 connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
 connection.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)

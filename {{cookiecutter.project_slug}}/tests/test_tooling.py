@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.test import SimpleTestCase
+
+pytestmark = pytest.mark.slow
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PRE_COMMIT = PROJECT_DIR / ".pre-commit-config.yaml"

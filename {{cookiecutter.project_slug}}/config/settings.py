@@ -4,6 +4,7 @@ Every value has a safe default for development, except that ``DJANGO_SECRET_KEY`
 be set once ``DJANGO_DEBUG`` is off. See the README for the full list.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "users",
     "demo",
     "ops",
+    "apidocs",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +305,32 @@ SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 1209600)
 # The demo page at / and its JSON sign-in endpoint /api/session/: on in development, off
 # in production unless DJANGO_DEMO=1.
 DEMO_ENABLED = env_bool("DJANGO_DEMO", DEBUG)
+
+# Describing the API: the AsyncAPI document (/api/schema/asyncapi.json, `manage.py asyncapi`)
+# and the docs page (/api/docs/), built by websocket_api/schema.py (the README's "Describing
+# the API").
+# Who may read them: "public" (anyone), "staff" (signed-in staff; others get 403, and the
+# docs page sends them to sign in) or "off" (404). Default: public with DEBUG, else staff.
+API_SCHEMA_ACCESS = (
+    os.environ.get("DJANGO_API_SCHEMA_ACCESS", "public" if DEBUG else "staff").strip().lower()
+)
+if API_SCHEMA_ACCESS not in {"public", "staff", "off"}:
+    raise ImproperlyConfigured("DJANGO_API_SCHEMA_ACCESS must be public, staff or off.")
+# What the document says of the API, and where clients connect (its servers; add yours).
+ASYNCAPI = {
+    **json.loads(
+        r"""{{ {"TITLE": cookiecutter.project_name, "DESCRIPTION": cookiecutter.description} | tojson }}"""  # noqa: E501
+    ),
+    "VERSION": "0.1.0",
+    "SERVERS": {
+        "development": {
+            "host": "127.0.0.1:8000",
+            "protocol": "ws",
+            "description": "`make run` (manage.py runserver) on this machine.",
+        },
+    },
+    "URLPATTERNS": "config.routing.websocket_urlpatterns",
+}
 
 # Internationalization
 # https://docs.djangoproject.com/en/5.2/topics/i18n/

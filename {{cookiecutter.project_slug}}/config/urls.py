@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("users.urls")),
     path("api/token/", throttle_sign_in(obtain_auth_token), name="api-token"),
+    # The AsyncAPI document and the docs page (apidocs/).
+    path("api/", include("apidocs.urls")),
     path(
         "api-auth/login/",
         throttle_sign_in(LoginView.as_view(template_name="rest_framework/login.html")),

@@ -8,6 +8,7 @@ from django.urls import URLPattern
 from rest_framework import serializers
 
 from websocket_api.actions import MODEL_ACTIONS, PAGING_PARAMS, ActionSpec
+from websocket_api.schema import operation_id
 
 INPUT_TYPES: tuple[tuple[type, str], ...] = (
     (serializers.EmailField, "email"),
@@ -75,14 +76,17 @@ def describe_routes(patterns: list[URLPattern]) -> list[dict]:
         if not actions:
             continue
         serializer_class = serializer_class_of(consumer)
+        path = "/" + str(pattern.pattern)
+        described = [describe_action(spec, serializer_class) for spec, _ in actions.values()]
+        for action in described:
+            # The anchor of the action on the docs page.
+            action["operation"] = operation_id(path, action["name"])
         routes.append(
             {
-                "path": "/" + str(pattern.pattern),
+                "path": path,
                 "consumer": consumer.__name__,
                 "lookup": consumer.get_lookup_kwarg(),
-                "actions": [
-                    describe_action(spec, serializer_class) for spec, _ in actions.values()
-                ],
+                "actions": described,
             }
         )
     return routes

@@ -1,7 +1,9 @@
 import json
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -32,6 +34,9 @@ class DemoPageView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["routes"] = describe_routes(websocket_urlpatterns)
         context["session"] = session_state(self.request)
+        # The docs page, where each action's form links to its documentation.
+        off = settings.API_SCHEMA_ACCESS == "off"
+        context["docs_url"] = None if off else reverse("api-docs")
         return context
 
 

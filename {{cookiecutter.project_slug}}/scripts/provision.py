@@ -4,8 +4,9 @@
 ``provision.py services`` starts the PostgreSQL and Redis the settings point at (when they
 are on this machine and do not answer), installing Debian's packages first where apt-get
 is available, and creates the database. ``provision.py tools`` installs what the test
-suite drives: Chromium, Node.js 20 or newer and nginx. ``make services`` and ``make tools``
-run them; ``make run`` and ``make test`` call those targets.
+suite drives: Chromium, Node.js 20 or newer, nginx, and the npm packages of
+``package-lock.json`` (the AsyncAPI parser and the TypeScript compiler). ``make services``
+and ``make tools`` run them; ``make run`` and ``make test`` call those targets.
 """
 
 from __future__ import annotations
@@ -137,6 +138,19 @@ def node_major() -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+def npm_packages() -> None:
+    """``npm ci`` when ``node_modules`` is missing or older than ``package-lock.json``."""
+    lock = PROJECT_DIR / "package-lock.json"
+    installed = PROJECT_DIR / "node_modules" / ".package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    if shutil.which("npm") is None:
+        apt_install("npm")
+    npm = shutil.which("npm") or "npm"
+    command = [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"]
+    subprocess.run(command, cwd=PROJECT_DIR, check=True, timeout=900)
+
+
 def tools() -> None:
     from tests.browser import find_chromium
     from tests.nginx import find_nginx
@@ -149,6 +163,8 @@ def tools() -> None:
     if (node_major() or 0) < 20:
         raise ProvisionError("The JavaScript tests need Node.js 20 or newer (https://nodejs.org).")
     print(f"Node.js: {node_major()}")
+    npm_packages()
+    print("npm packages: node_modules")
     if find_nginx() is None:
         apt_install("nginx")
     print(f"nginx: {find_nginx()}")

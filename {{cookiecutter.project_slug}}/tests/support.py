@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
 
 from config.asgi import application
 from users.consumers import UserConsumer
 from websocket_api.actions import MODEL_ACTIONS
+from websocket_api.testing import HandshakeRefusedError, WebSocketAPIClient
 
 ORIGIN = (b"origin", b"http://localhost")
 HOST = (b"host", b"localhost")
 ROUTES = ("/ws/users/", "/ws/api/users/")
 PASSWORD = "correct-horse-battery-staple"
-REPLY_KEYS = {"action", "request_id", "response_status", "data", "errors"}
 
 
 def offered(action: str) -> bool:
@@ -40,49 +38,31 @@ def session_cookie(user: User | None) -> str | None:
     return client.cookies["sessionid"].value
 
 
-class ApiSocket:
-    """A WebSocket client on the project's full ASGI application."""
-
-    def __init__(self, communicator: WebsocketCommunicator) -> None:
-        self.communicator = communicator
+class ApiSocket(WebSocketAPIClient):
+    """The test kit's client on the project's full ASGI application, where ``request`` and
+    ``send_text`` return the very next frame (so tests can see replies to odd requests)."""
 
     @classmethod
     async def open(
         cls, path: str, user: User | None = None, app=application, headers=()
     ) -> ApiSocket:
-        given = dict(headers)
-        host = given.get(b"host", HOST[1])
-        # A page served by this host: the same origin as the handshake's own.
-        origin = (b"origin", b"http://" + host)
-        headers = [*(item for item in (HOST, origin) if item[0] not in given), *headers]
-        cookie = await sync_to_async(session_cookie)(user)
-        if cookie:
-            headers.append((b"cookie", f"sessionid={cookie}".encode()))
-        communicator = WebsocketCommunicator(app, path, headers=headers)
-        connected, _ = await communicator.connect(timeout=5)
-        assert connected, f"handshake to {path} refused"
-        return cls(communicator)
+        host = dict(headers).get(b"host", HOST[1]).decode("latin-1")
+        socket = cls(path, app, host=host, headers=headers)
+        socket.force_authenticate(user)
+        try:
+            return await socket.connect()
+        except HandshakeRefusedError as refused:
+            raise AssertionError(f"handshake to {path} refused") from refused
 
     async def request(self, action: str, **payload) -> dict:
-        """Send one request and return its reply."""
+        """Send one request and return the next frame, its reply."""
         payload.setdefault("request_id", f"{action}-1")
-        await self.communicator.send_json_to({"action": action, **payload})
+        await self.send({"action": action, **payload})
         return await self.receive()
 
     async def send_text(self, text: str) -> dict:
-        await self.communicator.send_to(text_data=text)
+        await super().send_text(text)
         return await self.receive()
-
-    async def receive(self) -> dict:
-        reply = await self.communicator.receive_json_from(timeout=5)
-        assert set(reply) == REPLY_KEYS, reply
-        return reply
-
-    async def assert_nothing_more(self) -> None:
-        assert await self.communicator.receive_nothing(timeout=0.2)
-
-    async def close(self) -> None:
-        await self.communicator.disconnect()
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ import sys
 import time
 from contextlib import ExitStack
 
+import pytest
 from django.conf import settings
 from django.test import TransactionTestCase
 
@@ -15,11 +16,11 @@ from tests.browser_http import HttpClient
 from tests.daphne_server import DaphneServer
 from tests.support import PASSWORD, create_user, offered, sample_requests, session_cookie
 
+pytestmark = pytest.mark.slow
+
 LOCK_SECONDS = 6
 HOLD_LOCK = """
 import sqlite3, sys, time
-
-pytestmark = pytest.mark.slow
 connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
 connection.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)

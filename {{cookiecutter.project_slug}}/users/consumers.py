@@ -4,6 +4,7 @@ from websocket_api import mixins
 from websocket_api.generics import GenericAsyncAPIConsumer
 
 from .permissions import USER_PERMISSIONS
+from .schema import USER_ACTION_SCHEMAS
 from .serializers import UserSerializer
 
 
@@ -37,3 +38,4 @@ class UserConsumer(
     queryset = User.objects.order_by("pk")
     serializer_class = UserSerializer
     permission_classes = USER_PERMISSIONS
+    action_schemas = USER_ACTION_SCHEMAS

@@ -34,6 +34,10 @@ class BoundedListPagination(LimitOffsetPagination):
             raise ValidationError(problems)
         return super().paginate_queryset(queryset, request, view)
 
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        """The body stays the list itself (the API descriptions read this)."""
+        return schema
+
     def get_paginated_response(self, data: list) -> Response:
         headers = {"X-Total-Count": str(self.count)}
         links = [

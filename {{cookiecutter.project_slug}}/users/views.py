@@ -3,6 +3,7 @@ from rest_framework.viewsets import ModelViewSet
 
 from .pagination import BoundedListPagination
 from .permissions import USER_PERMISSIONS
+from .schema import USER_ACTION_SCHEMAS
 from .serializers import UserSerializer
 
 
@@ -13,3 +14,5 @@ class UserViewSet(ModelViewSet):
     serializer_class = UserSerializer
     permission_classes = USER_PERMISSIONS
     pagination_class = BoundedListPagination
+    # The examples of the AsyncAPI description, for /ws/api/users/.
+    action_schemas = USER_ACTION_SCHEMAS

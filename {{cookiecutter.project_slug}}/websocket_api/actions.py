@@ -69,20 +69,14 @@ class ModelAction:
 MODEL_ACTIONS: Mapping[str, ModelAction] = {
     row.name: row
     for row in (
+        ModelAction("list", "GET", False, "none", "list", 200, LIST_PARAMS, "One page of objects."),
+        ModelAction("retrieve", "GET", True, "none", "retrieve", 200, (), "One object."),
         ModelAction(
-            "list", "GET", False, "none", "list", 200, LIST_PARAMS, "One page of objects."
+            "patch", "PATCH", True, "required", "partial_update", 200, (), "Change some fields."
         ),
-        ModelAction("retrieve", "GET", True, "none", "retrieve", 200, summary="One object."),
-        ModelAction(
-            "patch", "PATCH", True, "required", "partial_update", 200,
-            summary="Change some fields of an object.",
-        ),
-        ModelAction(
-            "update", "PUT", True, "required", "update", 200,
-            summary="Replace an object's fields.",
-        ),
-        ModelAction("create", "POST", False, "required", "create", 201, summary="A new object."),
-        ModelAction("delete", "DELETE", True, "none", "destroy", 204, summary="Remove an object."),
+        ModelAction("update", "PUT", True, "required", "update", 200, (), "Replace the fields."),
+        ModelAction("create", "POST", False, "required", "create", 201, (), "A new object."),
+        ModelAction("delete", "DELETE", True, "none", "destroy", 204, (), "Remove an object."),
     )
 }
 

@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 from rest_framework import exceptions
 from rest_framework.serializers import BaseSerializer, ListSerializer, ModelSerializer, Serializer
 
+from .actions import ActionSchema
 from .conf import drf_classes, websocket_api_settings
 from .consumers import AsyncAPIConsumer
 from .exceptions import RequestError
@@ -32,6 +33,8 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
     # Build a serializer's fields once per connection and reuse them for replies (see
     # get_serializer); False builds them for every reply, as DRF does.
     reuse_serializer_fields: ClassVar[bool] = True
+    # Additions to the AsyncAPI description of the actions, by name (websocket_api.schema).
+    action_schemas: ClassVar[dict[str, ActionSchema]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,7 +15,7 @@ from django.db.models import Model, QuerySet
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 
-from ..actions import MODEL_ACTIONS, action
+from ..actions import MODEL_ACTIONS, action, extend_action_schema
 from ..auth import SESSION_ENDED_CLOSE_CODE, SessionEnded
 from ..conf import websocket_api_settings
 from ..connection import LAYER_DOWN, ChannelLayerError
@@ -37,6 +37,8 @@ logger = logging.getLogger("websocket_api")
 # A push answers like the action that made the change: create 201, update 200, delete 204.
 PUSH_STATUS = {change: MODEL_ACTIONS[change].status for change in ("create", "update", "delete")}
 _broadcast_serializers: dict[type, Any] = {}
+# For the AsyncAPI description: what the subscription actions answer and push.
+NO_DATA = {"type": "null"}
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,12 @@ _decisions = SharedDecisions()
 class InstanceSubscriptionMixin(SubscriptionMixin):
     """Adds ``subscribe_instance`` and ``unsubscribe_instance``: pushes for one object."""
 
+    @extend_action_schema(
+        reply_status=201,
+        reply_data=NO_DATA,
+        pushes=("update", "delete"),
+        request_example={"request_id": "instance-1", "pk": 1},
+    )
     @action(method="GET", detail=True, data="none")
     async def subscribe_instance(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
         """Push each later change of the object (update, delete) with this `request_id`."""
@@ -347,6 +355,12 @@ class InstanceSubscriptionMixin(SubscriptionMixin):
         await self.add_subscription(request, instance.pk)
         return None, 201
 
+    @extend_action_schema(
+        reply_status=204,
+        reply_data=NO_DATA,
+        params={"pk": {"description": "Accepted and ignored."}},
+        request_example={"request_id": "instance-1"},
+    )
     @action(method="GET", data="none", params=("pk",))
     async def unsubscribe_instance(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
         """Stop the subscription made with this `request_id`; a `pk` is accepted and ignored."""
@@ -357,12 +371,22 @@ class InstanceSubscriptionMixin(SubscriptionMixin):
 class ListSubscriptionMixin(SubscriptionMixin):
     """Adds ``subscribe_list`` and ``unsubscribe_list``: pushes for the whole queryset."""
 
+    @extend_action_schema(
+        reply_status=201,
+        reply_data=NO_DATA,
+        pushes=("create", "update", "delete"),
+        request_example={"request_id": "list-1"},
+        errors=(400, 401, 403, 405, 413, 429, 500, 503),
+    )
     @action(method="GET", data="none")
     async def subscribe_list(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
         """Push each later create, update and delete in the queryset with this `request_id`."""
         await self.add_subscription(request, None)
         return None, 201
 
+    @extend_action_schema(
+        reply_status=204, reply_data=NO_DATA, request_example={"request_id": "list-1"}
+    )
     @action(method="GET", data="none")
     async def unsubscribe_list(self, request: ActionRequest, **kwargs: Any) -> tuple[None, int]:
         """Stop the list subscription made with this `request_id`."""

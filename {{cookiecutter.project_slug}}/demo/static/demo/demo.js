@@ -123,6 +123,21 @@ function fieldInput(field) {
 
 // Each action's inputs come from the route description the page was served with: the
 // lookup key, the paging keys, and the serializer's writable fields for the model actions.
+// Each form links to its action on the docs page (when the project serves it), and shows the
+// action's description.
+const docsUrl = document.getElementById("docs-link")?.getAttribute("href");
+
+function actionDocs(action) {
+  if (!docsUrl && !action.description) return "";
+  return element(
+    "details",
+    { class: "docs" },
+    element("summary", { text: "About" }),
+    action.description ? element("p", { text: action.description }) : "",
+    docsUrl ? element("a", { href: `${docsUrl}#${action.operation}`, "data-docs": action.name, text: `Documentation of ${action.name}` }) : "",
+  );
+}
+
 function actionForm(route, action) {
   const inputs = [];
   if (action.detail) inputs.push(fieldInput({ name: route.lookup, type: "text" }));
@@ -137,6 +152,7 @@ function actionForm(route, action) {
     "form",
     { class: "action", "data-action": action.name },
     element("h3", {}, element("code", { text: action.name }), " ", element("small", { text: action.method })),
+    actionDocs(action),
     element("div", { class: "fields" }, ...inputs, element("button", { type: "submit", text: `Send ${action.name}` })),
   );
   form.addEventListener("submit", (event) => {

@@ -33,6 +33,19 @@ def load_action_table():
     return sys.modules[spec.name].MODEL_ACTIONS
 
 
+# The npm packages of the rendered package-lock.json, installed once by `make services`
+# (the provisioning project's `provision.py tools`) and shared by the rendered suites.
+PROVISIONED_NODE_MODULES = TEMPLATE_DIR / ".venv" / "provision" / "provision" / "node_modules"
+
+
+def link_node_modules(project: Path) -> None:
+    """Give a rendered project the provisioned ``node_modules``, or fail saying how to get it."""
+    assert (PROVISIONED_NODE_MODULES / ".package-lock.json").exists(), (
+        f"{PROVISIONED_NODE_MODULES} is missing: run `make services` first."
+    )
+    (project / "node_modules").symlink_to(PROVISIONED_NODE_MODULES, target_is_directory=True)
+
+
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#|^\s*# %", re.MULTILINE)
 
 

@@ -14,6 +14,7 @@ from tests.bakery import (
     assert_lint_clean,
     assert_succeeds,
     files_with_template_syntax,
+    link_node_modules,
     load_action_table,
     python,
     run,
@@ -101,6 +102,7 @@ def test_the_rendered_suite_passes(bake, answers, selected):
     assert (project / "websocket_api" / "observer.py").exists() == live_updates
     redis = answers.get("channel_layer") == "redis"
     assert (project / "tests" / "test_redis_layer.py").exists() == redis
+    link_node_modules(project)
     command = [
         "-m",
         "pytest",

@@ -10,6 +10,7 @@ from django.test import Client
 from config.asgi import application
 from users.consumers import UserConsumer
 from websocket_api.actions import MODEL_ACTIONS
+from websocket_api.testing import REPLY_KEYS as REPLY_KEYS
 from websocket_api.testing import HandshakeRefusedError, WebSocketAPIClient
 
 ORIGIN = (b"origin", b"http://localhost")

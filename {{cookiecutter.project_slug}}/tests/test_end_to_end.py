@@ -8,7 +8,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.daphne_server import DaphneServer
-from tests.support import REPLY_KEYS, create_user, offered, session_cookie
+from tests.support import create_user, offered, session_cookie
+from websocket_api.testing import REPLY_KEYS
 
 
 class EndToEndTests(TransactionTestCase):

@@ -40,7 +40,7 @@ def serializer_instance(serializer: Any) -> serializers.BaseSerializer:
 
 def serializer_name(serializer: Any) -> str:
     """The schema name of a serializer: its class name without ``Serializer``."""
-    instance = serializer_instance(serializer)
+    instance: Any = serializer_instance(serializer)
     if isinstance(instance, serializers.ListSerializer):
         instance = instance.child
     name = type(instance).__name__
@@ -55,7 +55,7 @@ def object_schema(
     ``partial`` makes every field optional, as a PATCH does; ``nested`` turns a nested
     serializer into a schema (inline by default).
     """
-    instance = serializer_instance(serializer)
+    instance: Any = serializer_instance(serializer)
     if isinstance(instance, serializers.ListSerializer):
         return {"type": "array", "items": object_schema(instance.child, direction, partial, nested)}
     properties: dict[str, Any] = {}
@@ -200,7 +200,8 @@ def field_pattern(field: Any) -> str | None:
         if isinstance(validator, validators.RegexValidator) and not validator.inverse_match:
             if validator.flags & ~re.UNICODE & ~re.ASCII:
                 continue
-            pattern = ecmascript_pattern(validator.regex.pattern)
+            regex = validator.regex
+            pattern = ecmascript_pattern(regex if isinstance(regex, str) else regex.pattern)
             if pattern is not None:
                 return pattern
     return None

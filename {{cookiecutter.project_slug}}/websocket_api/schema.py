@@ -23,12 +23,12 @@ from django.urls import URLPattern
 from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils.module_loading import import_string
 from rest_framework import authentication
-from rest_framework.settings import api_settings
 from rest_framework.viewsets import ViewSetMixin
 
 from .actions import MODEL_ACTIONS, UNSET, ActionSchema, ActionSpec, ModelAction
-from .conf import websocket_api_settings
+from .conf import drf_classes, websocket_api_settings
 from .field_schemas import (
+    Direction,
     markdown,
     model_field_schema,
     object_schema,
@@ -183,7 +183,7 @@ class Route:
 
     address: str
     parameters: Mapping[str, str]
-    consumer: type
+    consumer: Any
 
 
 def find_routes(patterns: Iterable[Any], prefix: str = "/") -> list[Route]:
@@ -199,7 +199,7 @@ def find_routes(patterns: Iterable[Any], prefix: str = "/") -> list[Route]:
                 )
             continue
         consumer = getattr(pattern.callback, "consumer_class", None)
-        if getattr(consumer, "available_actions", None):
+        if consumer is not None and getattr(consumer, "available_actions", None):
             routes.append(Route(prefix + fragment, parameters, consumer))
     return routes
 
@@ -258,11 +258,11 @@ class ActionInfo:
     view_route: bool
 
 
-def view_class_of(consumer: type) -> type | None:
+def view_class_of(consumer: Any) -> type | None:
     return getattr(consumer, "view_class", None)
 
 
-def serializer_of(consumer: type) -> Any:
+def serializer_of(consumer: Any) -> Any:
     """The serializer a consumer (or the view it serves) reads and writes with, if it names one."""
     view_class = view_class_of(consumer)
     return getattr(consumer, "serializer_class", None) or getattr(
@@ -270,7 +270,7 @@ def serializer_of(consumer: type) -> Any:
     )
 
 
-def model_of(consumer: type) -> Any:
+def model_of(consumer: Any) -> Any:
     for owner in (consumer, view_class_of(consumer)):
         queryset = getattr(owner, "queryset", None)
         if queryset is not None:
@@ -278,7 +278,7 @@ def model_of(consumer: type) -> Any:
     return getattr(consumer, "model", None)
 
 
-def action_method(consumer: type, spec: ActionSpec, method_name: str) -> Any:
+def action_method(consumer: Any, spec: ActionSpec, method_name: str) -> Any:
     """The function that implements an action: the consumer's, or the view's it runs."""
     view_class = view_class_of(consumer)
     if view_class is None or not hasattr(consumer, "views"):
@@ -290,7 +290,7 @@ def action_method(consumer: type, spec: ActionSpec, method_name: str) -> Any:
     return getattr(view_class, spec.method.lower(), None)
 
 
-def action_info(consumer: type, name: str, spec: ActionSpec, method_name: str) -> ActionInfo:
+def action_info(consumer: Any, name: str, spec: ActionSpec, method_name: str) -> ActionInfo:
     method = action_method(consumer, spec, method_name)
     schema = getattr(method, "asyncapi_schema", None) or ActionSchema()
     for owner in (view_class_of(consumer), consumer):
@@ -384,7 +384,7 @@ class DocumentBuilder:
     def serializer_schema(self, serializer: Any, variant: str) -> dict[str, Any]:
         """A reference to the component schema of a serializer: ``reply`` (what replies
         show), ``input`` (what create and update take) or ``partial`` (what patch takes)."""
-        instance = serializer_instance(serializer)
+        instance: Any = serializer_instance(serializer)
         many = hasattr(instance, "child")
         target = instance.child if many else instance
         key = (type(target), variant)
@@ -395,7 +395,7 @@ class DocumentBuilder:
             if name in self.schemas:
                 name = identifier(f"{type(target).__module__}_{base}")
             self.schema_names[key] = name
-            direction = "reply" if variant == "reply" else "request"
+            direction: Direction = "reply" if variant == "reply" else "request"
             self.schemas[name] = object_schema(target, direction, partial=variant == "partial")
         reference = {"$ref": f"#/components/schemas/{name}"}
         return {"type": "array", "items": reference} if many else reference
@@ -501,7 +501,7 @@ class DocumentBuilder:
 
     # Requests
 
-    def request_message(self, consumer: type, info: ActionInfo) -> dict[str, Any]:
+    def request_message(self, consumer: Any, info: ActionInfo) -> dict[str, Any]:
         spec = info.spec
         properties: dict[str, Any] = {
             "action": {"const": info.name, "description": "The action to run."},
@@ -533,7 +533,7 @@ class DocumentBuilder:
             "examples": [{"name": info.name, "payload": example}],
         }
 
-    def lookup_schema(self, consumer: type) -> dict[str, Any]:
+    def lookup_schema(self, consumer: Any) -> dict[str, Any]:
         model = model_of(consumer)
         owner = view_class_of(consumer) or consumer
         field_name = getattr(owner, "lookup_field", "pk")
@@ -548,7 +548,7 @@ class DocumentBuilder:
         schema["description"] = f"The object to act on (its `{field_name}`)."
         return schema
 
-    def param_schema(self, consumer: type, info: ActionInfo, param: str) -> dict[str, Any]:
+    def param_schema(self, consumer: Any, info: ActionInfo, param: str) -> dict[str, Any]:
         if param in info.schema.params:
             return self.given_schema(info.schema.params[param], "input")
         if param == "limit":
@@ -606,7 +606,7 @@ class DocumentBuilder:
 
     # Replies
 
-    def reply_data(self, consumer: type, info: ActionInfo) -> dict[str, Any]:
+    def reply_data(self, consumer: Any, info: ActionInfo) -> dict[str, Any]:
         if info.schema.reply_data is not UNSET:
             return self.given_schema(info.schema.reply_data, "reply")
         row = info.row
@@ -667,7 +667,7 @@ class DocumentBuilder:
 
     # Pushes
 
-    def push_message(self, consumer: type, change: str) -> dict[str, Any]:
+    def push_message(self, consumer: Any, change: str) -> dict[str, Any]:
         status = MODEL_ACTIONS[change].status
         serializer = serializer_of(consumer)
         if change == "delete":
@@ -741,7 +741,7 @@ class DocumentBuilder:
         return None
 
 
-def page_sizes(consumer: type) -> tuple[int, int]:
+def page_sizes(consumer: Any) -> tuple[int, int]:
     """The default and the largest page size of a consumer's list."""
     page_size = getattr(consumer, "page_size", None) or websocket_api_settings.PAGE_SIZE
     largest = getattr(consumer, "max_page_size", None) or websocket_api_settings.MAX_PAGE_SIZE
@@ -841,7 +841,7 @@ def error_message(key: str) -> dict[str, Any]:
 
 def security_schemes() -> dict[str, Any]:
     """How a handshake may authenticate (``websocket_api.auth``), from the DRF settings."""
-    classes = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    classes = drf_classes("DEFAULT_AUTHENTICATION_CLASSES")
     schemes: dict[str, Any] = {
         "session": {
             "type": "httpApiKey",

@@ -248,13 +248,17 @@ class APIDescription:
                 return key, channel
         raise AssertionError(f"{address} is not a documented route")
 
-    def operations(self, address: str, action: str) -> list[Mapping[str, Any]]:
+    def operations(
+        self, address: str, direction: str, action: str | None = None
+    ) -> list[Mapping[str, Any]]:
+        """The route's operations the server ``receive``s (requests) or ``send``s (pushes)."""
         key, _ = self.channel(address)
-        channel_ref = f"#/channels/{key}"
         return [
             operation
             for operation in self.document["operations"].values()
-            if operation["channel"]["$ref"] == channel_ref and operation["title"] == action
+            if operation["channel"]["$ref"] == f"#/channels/{key}"
+            and operation["action"] == direction
+            and action in (None, operation["title"])
         ]
 
     def message_pointer(self, reference: str) -> str:
@@ -270,23 +274,20 @@ class APIDescription:
 
     def reply_messages(self, address: str, action: str) -> list[str]:
         """Pointers to every reply the action is documented to give (success and errors)."""
+        operations = self.operations(address, "receive", action)
         found = [
             self.message_pointer(ref["$ref"])
-            for operation in self.operations(address, action)
-            if operation["action"] == "receive"
-            for ref in operation["reply"]["messages"]
+            for op in operations
+            for ref in op["reply"]["messages"]
         ]
         if not found:
             raise AssertionError(f"{action} is not a documented action of {address}")
         return found
 
     def push_messages(self, address: str, subscription: str) -> list[str]:
-        found = [
-            self.message_pointer(ref["$ref"])
-            for operation in self.operations(address, subscription)
-            if operation["action"] == "send"
-            for ref in operation["messages"]
-        ]
+        """Pointers to every push a subscription action is documented to send."""
+        operations = self.operations(address, "send", subscription)
+        found = [self.message_pointer(ref["$ref"]) for op in operations for ref in op["messages"]]
         if not found:
             raise AssertionError(f"{subscription} documents no pushes on {address}")
         return found
@@ -294,26 +295,16 @@ class APIDescription:
     def request_examples(self, address: str) -> list[tuple[str, dict[str, Any]]]:
         """Each documented example request of the route, with its action."""
         examples = []
-        for operation in self.operations_of(address):
-            if operation["action"] != "receive":
-                continue
+        for operation in self.operations(address, "receive"):
             for ref in operation["messages"]:
                 message = self.resolve(self.message_pointer(ref["$ref"]))
                 for example in message.get("examples", []):
                     examples.append((operation["title"], dict(example["payload"])))
         return examples
 
-    def operations_of(self, address: str) -> list[Mapping[str, Any]]:
-        key, _ = self.channel(address)
-        return [
-            operation
-            for operation in self.document["operations"].values()
-            if operation["channel"]["$ref"] == f"#/channels/{key}"
-        ]
-
     def errors_against(self, pointer: str, frame: Mapping[str, Any]) -> list[str]:
         """What is wrong with ``frame`` as the message at ``pointer`` ([] when it matches)."""
-        from jsonschema import Draft7Validator
+        from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 
         # The whole document is the root, so the payload's references resolve inside it.
         validator = Draft7Validator({**self.document, "$ref": f"{pointer}/payload"})

@@ -14,15 +14,19 @@ from django.core.management.base import CommandError
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 from django.urls import path
 from rest_framework import serializers
+from rest_framework.decorators import action as drf_action
+from rest_framework.response import Response
 
 from config.routing import websocket_urlpatterns
 from demo.routes import describe_routes
 from tests.node_tools import asyncapi_diagnostics
 from tests.support import create_user, offered
 from users.consumers import UserConsumer
+from users.views import UserViewSet
 from websocket_api.actions import ActionSchema, action, extend_action_schema
 from websocket_api.generics import GenericAsyncAPIConsumer
 from websocket_api.schema import build_document, dump_json
+from websocket_api.view_consumer import view_as_consumer
 
 ROUTES = ("/ws/users/", "/ws/api/users/")
 WRITES = [name for name in ("create", "update", "patch") if offered(name)]
@@ -83,7 +87,15 @@ class NoteConsumer(GenericAsyncAPIConsumer):
         return request.data, 200
 
 
+class PromotingViewSet(UserViewSet):
+    @drf_action(detail=True, methods=["post"])
+    def promote(self, request, pk=None):
+        """Make the user a moderator."""
+        return Response({"promoted": True})
+
+
 NOTE_ROUTES = [path("ws/notes/<int:board>/", NoteConsumer.as_asgi())]
+VIEW_ROUTES = [path("ws/teams/<slug:team>/users/", view_as_consumer(PromotingViewSet))]
 
 
 class DocumentTests(SimpleTestCase):
@@ -188,13 +200,28 @@ class DocumentTests(SimpleTestCase):
         self.assertNotIn("secret", document["components"]["schemas"]["Note"]["properties"])
         self.assertIn("created", document["components"]["schemas"]["Note"]["properties"])
 
+    def test_a_viewsets_extra_actions_are_described_from_their_decorator(self):
+        document = build_document(VIEW_ROUTES)
+        operations = receive_operations(document, "/ws/teams/{team}/users/")
+        self.assertIn("promote", operations)
+        promote = operations["promote"]
+        self.assertEqual((promote["x-method"], promote["x-detail"]), ("POST", True))
+        self.assertEqual(promote["description"], "Make the user a moderator.")
+        request = schema_of(document, promote["messages"][0])["payload"]
+        self.assertIn("pk", request["required"])
+        self.assertTrue({"list", "retrieve", "create"} <= set(operations))
+
     def test_the_document_is_deterministic(self):
         self.assertEqual(dump_json(build_document()), dump_json(build_document()))
         self.assertEqual(document_command(), document_command())
 
     def test_the_official_parser_reports_no_error_and_no_warning(self):
         with TemporaryDirectory() as folder:
-            documents = {"project": build_document(), "custom actions": build_document(NOTE_ROUTES)}
+            documents = {
+                "project": build_document(),
+                "custom actions": build_document(NOTE_ROUTES),
+                "a viewset": build_document(VIEW_ROUTES),
+            }
             for name, document in documents.items():
                 with self.subTest(document=name):
                     target = Path(folder) / "asyncapi.json"

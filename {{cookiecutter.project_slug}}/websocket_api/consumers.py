@@ -230,9 +230,11 @@ class AsyncAPIConsumer(ConnectionConsumer):
                 f"sent; the request was handled ({outcome}, status {reply['response_status']}). "
                 "Ask for less, for example with a smaller limit."
             )
-            text = await self.encode_json(
-                envelope(reply["action"], reply["request_id"], 413, errors=[problem])
-            )
+            error = envelope(reply["action"], reply["request_id"], 413, errors=[problem])
+            text = await self.encode_json(error)
+            if len(text.encode("utf-8")) > limit:
+                # The action's name alone is too large to echo.
+                text = await self.encode_json({**error, "action": None})
         await self.send(text_data=text)
 
     # Running actions

@@ -2,7 +2,8 @@
 
 Anything a client can put in a frame gets a clear 400 instead of an exception: JSON nested
 deeper than ``MAX_NESTING_DEPTH``, ``NaN`` and ``Infinity`` (not JSON, and not valid for
-browsers' ``JSON.parse``), a frame over ``MAX_MESSAGE_SIZE`` and a ``request_id`` over
+browsers' ``JSON.parse``), numbers beyond a float's range (``1e400``, which would be read as
+infinity and echoed as ``Infinity``), a frame over ``MAX_MESSAGE_SIZE`` and a ``request_id`` over
 ``MAX_REQUEST_ID_SIZE``. Replies are always valid UTF-8 JSON, even when they echo a lone
 surrogate a client sent.
 """
@@ -10,6 +11,7 @@ surrogate a client sent.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from rest_framework.utils.encoders import JSONEncoder
@@ -23,6 +25,13 @@ class FrameError(ValueError):
 
 def _refuse_constant(name: str) -> Any:
     raise FrameError(f"{name} is not valid JSON: send numbers only.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise FrameError(f"{text:.40} is out of range: send numbers within +-1.8e308.")
+    return value
 
 
 def nesting_depth_exceeds(value: Any, limit: int) -> bool:
@@ -48,7 +57,7 @@ def decode_frame(text: str) -> Any:
     if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
         raise FrameError(f"The message is larger than the {limit}-byte limit.")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
         raise FrameError("The message nests too deeply.") from None
     except FrameError:
@@ -75,12 +84,14 @@ def request_id_problem(content: dict) -> str | None:
 def encode(content: Any) -> str:
     """Encode as DRF does over HTTP: datetimes, UUIDs, decimals and lazy strings included.
 
-    The text is valid UTF-8: should it hold a lone surrogate, it is escaped instead.
+    The text is valid UTF-8 (should it hold a lone surrogate, it is escaped instead) and
+    valid JSON: a NaN or infinite float raises ``ValueError`` instead of being written.
     """
-    text = json.dumps(content, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    options: dict[str, Any] = {"cls": JSONEncoder, "separators": (",", ":"), "allow_nan": False}
+    text = json.dumps(content, ensure_ascii=False, **options)
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            text = json.dumps(content, cls=JSONEncoder, separators=(",", ":"))
+            text = json.dumps(content, **options)
     return text

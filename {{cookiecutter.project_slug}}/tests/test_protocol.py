@@ -201,6 +201,20 @@ class MalformedFrameTests(TransactionTestCase):
                 self.assertEqual(reply["response_status"], 400)
                 self.assertIn(value, reply["errors"][0])
 
+    async def test_numbers_beyond_float_range_are_refused_not_read_as_infinity(self):
+        async with connected("/ws/users/") as socket:
+            reply = await socket.send_text('{"action": "list", "request_id": 1e400}')
+            self.assertEqual((reply["response_status"], reply["request_id"]), (400, None))
+            self.assertIn("1e400", reply["errors"][0])
+            self.assertEqual((await socket.request("nope"))["response_status"], 405)
+
+    async def test_an_action_name_too_long_to_echo_gets_a_413_without_it(self):
+        async with connected("/ws/users/") as socket:
+            with override_settings(WEBSOCKET_API={"MAX_MESSAGE_SIZE": 2000}):
+                reply = await socket.request("n" * 1900, request_id=1)
+            self.assertEqual((reply["response_status"], reply["action"]), (413, None))
+            self.assertEqual((await socket.request("nope"))["response_status"], 405)
+
     async def test_lone_surrogates_get_a_valid_utf8_reply(self):
         async with connected("/ws/users/") as socket:
             for frame in (

@@ -25,11 +25,11 @@ def package(name: str) -> Path:
     return folder
 
 
-def asyncapi_diagnostics(document_file: Path) -> dict:
-    """What ``@asyncapi/parser`` says of a document: whether it parsed, and its diagnostics."""
+def asyncapi_diagnostics(*document_files: Path) -> list[dict]:
+    """What ``@asyncapi/parser`` says of each document: whether it parsed, its diagnostics."""
     package("@asyncapi/parser")
     result = subprocess.run(
-        [node(), str(SCRIPTS / "validate-asyncapi.mjs"), str(document_file)],
+        [node(), str(SCRIPTS / "validate-asyncapi.mjs"), *map(str, document_files)],
         capture_output=True,
         text=True,
         timeout=120,

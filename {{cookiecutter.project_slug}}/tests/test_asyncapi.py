@@ -140,15 +140,24 @@ class DocumentTests(SimpleTestCase):
         if "User" in schemas:
             self.assertNotIn("password", schemas["User"]["properties"])
             self.assertIn("id", schemas["User"]["properties"])
-        if not WRITES:
-            self.assertNotIn("UserInput", schemas)
-            return
-        self.assertIn("password", schemas["UserInput"]["properties"])
-        self.assertNotIn("id", schemas["UserInput"]["properties"])
-        username = schemas["UserInput"]["properties"]["username"]
-        self.assertEqual((username["type"], username["maxLength"]), ("string", 150))
-        self.assertEqual(schemas["UserInput"]["required"], ["username"])
-        self.assertIn({"format": "email"}, schemas["UserInput"]["properties"]["email"]["anyOf"])
+        # create and update take the whole input; patch the same fields, none required.
+        inputs = {
+            "UserInput": offered("create") or offered("update"),
+            "UserPatch": offered("patch"),
+        }
+        for name, expected in inputs.items():
+            with self.subTest(schema=name):
+                self.assertEqual(name in schemas, expected)
+                if not expected:
+                    continue
+                properties = schemas[name]["properties"]
+                self.assertIn("password", properties)
+                self.assertNotIn("id", properties)
+                self.assertEqual(properties["username"]["type"], "string")
+                self.assertEqual(properties["username"]["maxLength"], 150)
+                self.assertIn({"format": "email"}, properties["email"]["anyOf"])
+                required = ["username"] if name == "UserInput" else []
+                self.assertEqual(schemas[name].get("required", []), required)
 
     def test_the_lookup_key_is_typed_from_the_model_field(self):
         document = build_document()
@@ -216,20 +225,22 @@ class DocumentTests(SimpleTestCase):
         self.assertEqual(document_command(), document_command())
 
     def test_the_official_parser_reports_no_error_and_no_warning(self):
+        documents = {
+            "project": build_document(),
+            "custom actions": build_document(NOTE_ROUTES),
+            "a viewset": build_document(VIEW_ROUTES),
+        }
         with TemporaryDirectory() as folder:
-            documents = {
-                "project": build_document(),
-                "custom actions": build_document(NOTE_ROUTES),
-                "a viewset": build_document(VIEW_ROUTES),
-            }
-            for name, document in documents.items():
-                with self.subTest(document=name):
-                    target = Path(folder) / "asyncapi.json"
-                    target.write_text(dump_json(document), encoding="utf-8")
-                    result = asyncapi_diagnostics(target)
-                    problems = [d for d in result["diagnostics"] if d["severity"] in (0, 1)]
-                    self.assertTrue(result["parsed"])
-                    self.assertEqual(problems, [])
+            files = []
+            for number, document in enumerate(documents.values()):
+                files.append(Path(folder) / f"asyncapi-{number}.json")
+                files[-1].write_text(dump_json(document), encoding="utf-8")
+            results = asyncapi_diagnostics(*files)
+        for name, result in zip(documents, results, strict=True):
+            with self.subTest(document=name):
+                problems = [d for d in result["diagnostics"] if d["severity"] in (0, 1)]
+                self.assertTrue(result["parsed"])
+                self.assertEqual(problems, [])
 
     def test_the_parser_check_fails_on_a_broken_document(self):
         document = build_document()
@@ -238,7 +249,7 @@ class DocumentTests(SimpleTestCase):
         with TemporaryDirectory() as folder:
             target = Path(folder) / "asyncapi.json"
             target.write_text(dump_json(document), encoding="utf-8")
-            result = asyncapi_diagnostics(target)
+            (result,) = asyncapi_diagnostics(target)
         self.assertTrue([d for d in result["diagnostics"] if d["severity"] == 0])
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from django.contrib.auth.models import User
 from django.test import TransactionTestCase
 from websockets.exceptions import ConnectionClosed
@@ -95,6 +96,7 @@ class EndToEndTests(TransactionTestCase):
             reply = self.call(ws, "no-such-action")
             self.assertEqual(reply["response_status"], 405)
 
+    @pytest.mark.slow
     def test_an_oversized_frame_closes_only_its_own_connection(self):
         with DaphneServer(max_message_size=64 * 1024) as server:
             with (
@@ -109,6 +111,7 @@ class EndToEndTests(TransactionTestCase):
                 reply = self.call(bystander, "no-such-action")
                 self.assertEqual(reply["response_status"], 405)
 
+    @pytest.mark.slow
     def test_a_foreign_origin_is_refused(self):
         with DaphneServer() as server:
             with self.assertRaises(Exception):  # noqa: B017 - websockets raises InvalidStatus

@@ -5,6 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
+import pytest
 from asgiref.sync import async_to_sync
 from django.http import HttpResponse
 from django.test import RequestFactory, TestCase, override_settings
@@ -15,6 +16,10 @@ from ops.middleware import ProbeMiddleware
 # A process addressed by IP and port, as a load balancer or Kubernetes probes it.
 PROBE_HOST = "10.1.2.3:8001"
 PROBE_MIDDLEWARE = "ops.middleware.ProbeMiddleware"
+
+
+# Independent of the action selection: run once per layer and database.
+pytestmark = pytest.mark.slow
 
 
 class FakeLayer:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.test import SimpleTestCase, override_settings
 
 from ops.logging import (
@@ -21,6 +22,10 @@ from ops.logging import (
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET = "hunter2-do-not-log"
+
+
+# Independent of the action selection: run once per layer and database.
+pytestmark = pytest.mark.slow
 
 
 class CapturingHandler(logging.Handler):

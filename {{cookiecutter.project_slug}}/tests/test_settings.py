@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.test import SimpleTestCase
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -17,6 +18,10 @@ LAYERS = {
 # What this project was rendered with.
 CHOSEN_ENGINE = ENGINES["{{ cookiecutter.database }}"]
 CHOSEN_LAYER = LAYERS["{{ cookiecutter.channel_layer }}"]
+
+
+# Independent of the action selection: run once per layer and database.
+pytestmark = pytest.mark.slow
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:

@@ -7,7 +7,7 @@ WORKERS ?= 2
 
 PROVISION_DIR := $(VENV)/provision
 
-.PHONY: demo test lint bench services
+.PHONY: demo test lint bench bench-smoke services
 
 $(VENV)/.python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -44,9 +44,17 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check hooks tests benchmarks
 	$(BIN)/ruff format --check hooks tests benchmarks
 
+# The benchmark's own environment: djangochannelsrestframework (the reference) and
+# matplotlib, never dependencies of the template or of a rendered project.
 $(VENV)/.bench: $(VENV)/.installed benchmarks/requirements.txt
 	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
 	touch $@
 
+# Side by side with djangochannelsrestframework, echoes and DRF over HTTP, in one Daphne
+# process (BENCHMARKS.md); BENCH_ARGS passes options, e.g. BENCH_ARGS="--rounds 5".
 bench: $(VENV)/.bench
-	$(BIN)/python benchmarks/retrieve_rate.py
+	$(BIN)/python benchmarks/side_by_side.py $(BENCH_ARGS)
+
+# Every scenario with tiny counts, in seconds: checks that the benchmark runs.
+bench-smoke: $(VENV)/.bench
+	$(BIN)/python benchmarks/side_by_side.py --smoke --output $(DEMO_DIR)/bench-smoke

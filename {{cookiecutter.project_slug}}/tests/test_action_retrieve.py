@@ -3,6 +3,7 @@
 from django.contrib.auth.models import User
 from django.test import TransactionTestCase
 from django.urls import path
+from django.utils import timezone
 from rest_framework import serializers
 
 from config.asgi import websocket_stack
@@ -58,11 +59,42 @@ class LinkedUserConsumer(UserConsumer):
     serializer_class = LinkedUserSerializer
 
 
+class NeverSignedInConsumer(UserConsumer):
+    """A class queryset whose filter takes no parameter: it is part of the reused SQL."""
+
+    queryset = User.objects.filter(last_login__isnull=True)
+
+
+class ActiveOnlyConsumer(UserConsumer):
+    """A class queryset whose filter takes a parameter of its own."""
+
+    queryset = User.objects.filter(is_active=True)
+
+
+class ByUsernameConsumer(UserConsumer):
+    lookup_field = "username"
+
+
+class OwnAccountConsumer(UserConsumer):
+    """get_queryset() narrowed per request: each lookup must see the narrowed queryset."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(pk=self.request.user.pk)
+
+
+class ByStaffFlagConsumer(UserConsumer):
+    lookup_field = "is_staff"
+
+
 app = websocket_stack(
     [
         path("ws/per-action/", PerActionSerializerConsumer.as_asgi()),
         path("ws/own-email/", OwnEmailOnlyConsumer.as_asgi()),
         path("ws/linked/", LinkedUserConsumer.as_asgi()),
+        path("ws/never-signed-in/", NeverSignedInConsumer.as_asgi()),
+        path("ws/active/", ActiveOnlyConsumer.as_asgi()),
+        path("ws/by-username/", ByUsernameConsumer.as_asgi()),
+        path("ws/own-account/", OwnAccountConsumer.as_asgi()),
     ]
 )
 
@@ -149,3 +181,94 @@ class SerializerHookTests(TransactionTestCase):
                         "username": "other",
                     },
                 )
+
+
+class LookupTests(TransactionTestCase):
+    """A lookup's SQL is built once per consumer class; each lookup still finds exactly
+    what ``queryset.get()`` would."""
+
+    def setUp(self):
+        self.member = create_user("member")
+        self.other = create_user("other")
+        self.signed_in = create_user("signed-in", last_login=timezone.now())
+        self.inactive = create_user("inactive", is_active=False)
+
+    async def statuses(self, route, **lookups):
+        async with connected(route, self.member, app) as socket:
+            return {
+                name: (await socket.request("retrieve", **lookup))["response_status"]
+                for name, lookup in lookups.items()
+            }
+
+    async def test_the_class_queryset_filter_holds_for_every_lookup(self):
+        lookups = {
+            "signed-in": {"pk": self.signed_in.pk},
+            "other": {"pk": self.other.pk},
+            "member": {"pk": self.member.pk},  # signed in to connect
+            "missing": {"pk": 999999},
+            "other again": {"pk": self.other.pk},
+        }
+        self.assertEqual(
+            await self.statuses("/ws/never-signed-in/", **lookups),
+            {"signed-in": 404, "other": 200, "member": 404, "missing": 404, "other again": 200},
+        )
+
+    async def test_a_filter_with_its_own_parameter_holds_too(self):
+        lookups = {
+            "inactive": {"pk": self.inactive.pk},
+            "other": {"pk": self.other.pk},
+            "inactive again": {"pk": self.inactive.pk},
+        }
+        self.assertEqual(
+            await self.statuses("/ws/active/", **lookups),
+            {"inactive": 404, "other": 200, "inactive again": 404},
+        )
+
+    async def test_each_lookup_finds_its_own_object(self):
+        async with connected("/ws/by-username/", self.member, app) as socket:
+            names = [
+                (await socket.request("retrieve", username=name))["data"]
+                for name in ("other", "member", "nobody", "other")
+            ]
+        self.assertEqual(
+            [data and data["username"] for data in names], ["other", "member", None, "other"]
+        )
+
+    async def test_a_per_request_get_queryset_is_used_for_every_lookup(self):
+        lookups = {"own": {"pk": self.member.pk}, "other": {"pk": self.other.pk}}
+        self.assertEqual(
+            await self.statuses("/ws/own-account/", **lookups), {"own": 200, "other": 404}
+        )
+
+    def test_the_prebuilt_lookup_gives_what_get_gives(self):
+        consumer = UserConsumer()
+        queryset = consumer.get_queryset()
+        for user in (self.member, self.inactive, self.other):
+            with self.subTest(user=user.username):
+                found = consumer.lookup_in_class_queryset(queryset, user.pk)
+                self.assertIsNotNone(found, "the default consumer should take the prebuilt SQL")
+                expected = User.objects.get(pk=user.pk)
+                self.assertEqual(
+                    [getattr(found, f.attname) for f in User._meta.concrete_fields],
+                    [getattr(expected, f.attname) for f in User._meta.concrete_fields],
+                )
+                self.assertFalse(found._state.adding)
+        with self.assertRaises(User.DoesNotExist):
+            consumer.lookup_in_class_queryset(queryset, 999999)
+        with self.assertRaises(ValueError):
+            consumer.lookup_in_class_queryset(queryset, "abc")
+
+    def test_values_that_change_the_condition_are_not_looked_up_with_other_sql(self):
+        staff = create_user("staff", staff=True)
+        consumer = ByStaffFlagConsumer()
+        queryset = consumer.get_queryset()
+        for value in (True, False, True):
+            with self.subTest(value=value):
+                try:
+                    found = consumer.lookup_in_class_queryset(queryset, value)
+                except User.MultipleObjectsReturned:
+                    self.assertFalse(value)  # every user but one is not staff
+                    continue
+                if found is not None:
+                    self.assertEqual(found.pk, staff.pk)
+                    self.assertTrue(value)

@@ -68,13 +68,44 @@ class ServerSendMiddleware:
         return await self.app({**scope, SERVER_SEND: send}, receive, send)
 
 
+class Inbox:
+    """What waits to be handled on one connection, in order, for its one reader.
+
+    ``asyncio.Queue`` offers more (many readers, a bound, ``join``) and costs several
+    kilobytes per idle connection; this is a list and, while the reader waits, a future.
+    """
+
+    __slots__ = ("items", "waiter")
+
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+        self.waiter: asyncio.Future | None = None
+
+    def put_nowait(self, message: dict) -> None:
+        self.items.append(message)
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def get(self) -> dict:
+        while not self.items:
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.items.pop(0)
+
+    def qsize(self) -> int:
+        return len(self.items)
+
+
 class ConnectionConsumer(AsyncJsonWebsocketConsumer):
     """Channels' JSON consumer, with bounded queues and a channel layer used on demand."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.groups: list[str] = list(self.groups or [])
-        self.inbox: asyncio.Queue[dict] = asyncio.Queue()
+        self.inbox = Inbox()
         self.queued_requests = 0
         self.queued_events = 0
         self.disconnected = False

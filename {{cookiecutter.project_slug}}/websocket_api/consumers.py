@@ -128,7 +128,15 @@ class AsyncAPIConsumer(ConnectionConsumer):
         self.opened_at = time.monotonic()
         instrumentation().connection_opened(self.scope)
         if self.credentials.user_pk is not None and self.channel_layer is not None:
-            self.user_group_task = asyncio.ensure_future(self.join_user_group())
+            self.user_group_task: asyncio.Task | None = asyncio.ensure_future(
+                self.join_user_group()
+            )
+            self.user_group_task.add_done_callback(self.forget_user_group_task)
+
+    def forget_user_group_task(self, task: asyncio.Task) -> None:
+        # An idle connection keeps nothing of a finished task.
+        if self.user_group_task is task:
+            self.user_group_task = None
 
     async def join_user_group(self) -> None:
         """Hear at once when the user's credentials change; rechecks cover a failure here."""
@@ -187,6 +195,8 @@ class AsyncAPIConsumer(ConnectionConsumer):
     async def receive_json(self, content: dict, **kwargs: Any) -> None:
         """Called with each decoded request; sends exactly one reply, whatever happens."""
         reply = await self.handle_request(content)
+        # The request is answered: an idle connection holds on to nothing of it.
+        self.request, self.kwargs = None, {}
         await self.answer(reply)
         if reply["response_status"] == SessionEnded.status_code and self.session_ended:
             await self.close(code=SESSION_ENDED_CLOSE_CODE)
@@ -222,7 +232,8 @@ class AsyncAPIConsumer(ConnectionConsumer):
             error = envelope(reply["action"], reply["request_id"], 500, errors=[INTERNAL_ERROR])
             text = await self.encode_json(error)
         limit = websocket_api_settings.MAX_MESSAGE_SIZE
-        size = len(text.encode("utf-8"))
+        # A character takes at most four bytes in UTF-8: most replies need no counting.
+        size = len(text) if len(text) * 4 <= limit else len(text.encode("utf-8"))
         if size > limit:
             outcome = "it took effect" if reply["response_status"] < 400 else "it failed"
             problem = (

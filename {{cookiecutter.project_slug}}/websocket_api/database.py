@@ -10,12 +10,15 @@ still run one at a time, in order.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync
 from django.db import close_old_connections, connections
 
 from .conf import websocket_api_settings
@@ -27,6 +30,9 @@ _lock = threading.Lock()
 def executor() -> ThreadPoolExecutor:
     """The pool, made on first use with ``DATABASE_THREADS`` threads."""
     global _executor
+    pool = _executor
+    if pool is not None:
+        return pool
     with _lock:
         if _executor is None:
             _executor = ThreadPoolExecutor(
@@ -43,10 +49,28 @@ def _run_with_fresh_connections(func: Callable[..., Any], *args: Any) -> Any:
     return func(*args)
 
 
+def _run_on_pool_thread(
+    loop: asyncio.AbstractEventLoop,
+    context: contextvars.Context,
+    func: Callable[..., Any],
+    args: tuple,
+) -> Any:
+    # As under asgiref's sync_to_async: async_to_sync() called from here (a signal
+    # receiver sending to the channel layer, say) runs on the server's event loop.
+    SyncToAsync.threadlocal.main_event_loop = loop
+    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+    return context.run(_run_with_fresh_connections, func, *args)
+
+
 async def run_in_database_thread(func: Callable[..., Any], *args: Any) -> Any:
-    """Await ``run_in_database_thread(func, *args)`` to call ``func`` where the ORM may run."""
-    call = sync_to_async(_run_with_fresh_connections, thread_sensitive=False, executor=executor())
-    return await call(func, *args)
+    """Await ``run_in_database_thread(func, *args)`` to call ``func`` where the ORM may run.
+
+    ``func`` sees a copy of the caller's context variables, as with ``sync_to_async``,
+    whose per-call bookkeeping this hop leaves out.
+    """
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    return await loop.run_in_executor(executor(), _run_on_pool_thread, loop, context, func, args)
 
 
 def close_connections() -> None:

@@ -2,7 +2,7 @@
 
 DRF's ``AnonRateThrottle`` and ``UserRateThrottle`` keep every request's time within the
 window in the cache and rewrite that list on each request, which grows with the rate.
-These count requests in fixed windows instead (one ``incr``), with the same ``scope``
+These count requests in fixed windows instead (one ``incr`` per request), with the same ``scope``
 names and ``DEFAULT_THROTTLE_RATES``. A client can reach up to twice the rate across a
 window boundary; the wait they report is the time left in the current window.
 """
@@ -31,12 +31,16 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
         key = f"{self.key}:{window}"
-        self.cache.add(key, 0, timeout=self.duration + 1)
         try:
-            count = self.cache.incr(key)
-        except ValueError:  # expired between add and incr
-            self.cache.add(key, 1, timeout=self.duration + 1)
-            count = 1
+            count = self.cache.incr(key)  # the window's counter, once the first request made it
+        except ValueError:
+            if self.cache.add(key, 1, timeout=self.duration + 1):
+                count = 1
+            else:  # another request made it in between
+                try:
+                    count = self.cache.incr(key)
+                except ValueError:  # and it expired since
+                    count = 1
         return count <= self.num_requests
 
     def wait(self) -> float | None:

@@ -17,5 +17,10 @@ class ListModelMixin(ConsumerBase):
     @model_action("list")
     def list(self, request: ActionRequest, **kwargs: Any) -> tuple[Any, int]:
         """One page of objects: `limit` (up to the maximum page size) from `offset`."""
-        queryset = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_serializer(queryset, many=True).data, LIST.status
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.get_list_queryset(queryset)
+        page = self.paginate_queryset(rows)
+        serializer = self.get_serializer(page, many=True)
+        if rows is not queryset and not self.serializes_list_rows(rows, serializer):
+            serializer = self.get_serializer(self.paginate_queryset(queryset), many=True)
+        return serializer.data, LIST.status

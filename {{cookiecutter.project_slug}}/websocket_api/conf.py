@@ -38,6 +38,10 @@ DEFAULTS: dict[str, Any] = {
     # Threads that run actions and push checks, each with its own database connection.
     # More lets more connections proceed at once; each holds a database connection.
     "DATABASE_THREADS": 8,
+    # Seconds a call may keep every busy database thread before the calls waiting behind
+    # it start on another thread. Lower lets a slow action hold up others for less; higher
+    # keeps quick actions on fewer threads, which take turns on the GIL less often.
+    "DATABASE_HANDOFF_AFTER": 0.002,
     # Rows a list returns when the request gives no limit, and the largest limit accepted.
     "PAGE_SIZE": 100,
     "MAX_PAGE_SIZE": 1000,

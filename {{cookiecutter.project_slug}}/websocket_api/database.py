@@ -2,10 +2,17 @@
 
 Django's own ``database_sync_to_async`` runs every call of every connection on one thread
 per process: one slow action, one locked table or one password hash then holds up
-everybody. Here each call runs on one of ``DATABASE_THREADS`` threads, each with its own
+everybody. Here calls run on up to ``DATABASE_THREADS`` threads, each with its own
 persistent database connection, so independent connections proceed side by side and
 CPU-heavy work (PBKDF2 releases the GIL) uses every core. A connection's own requests
 still run one at a time, in order.
+
+Waking a thread, and waking the event loop for a result, costs more than most actions
+take, and threads that take turns on the GIL slow each other down. So calls wait in one
+queue per event loop; a thread that is running takes the next call as soon as it is done
+with one, and results reach the event loop together when it is busy. Another thread
+starts only when every running thread has spent ``DATABASE_HANDOFF_AFTER`` seconds on its
+current call: a slow call holds up the calls behind it for that long at most.
 """
 
 from __future__ import annotations
@@ -14,6 +21,9 @@ import asyncio
 import contextvars
 import os
 import threading
+import time
+import weakref
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -25,6 +35,9 @@ from .conf import websocket_api_settings
 
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
+_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CallQueue] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def executor() -> ThreadPoolExecutor:
@@ -42,6 +55,146 @@ def executor() -> ThreadPoolExecutor:
         return _executor
 
 
+class Call:
+    """One function call waiting for, or running on, a database thread."""
+
+    __slots__ = ("args", "context", "func", "future", "outcome")
+
+    def __init__(self, func: Callable[..., Any], args: tuple, future: asyncio.Future) -> None:
+        self.func = func
+        self.args = args
+        self.future = future
+        # As with sync_to_async: the function sees a copy of the caller's context variables.
+        self.context = contextvars.copy_context()
+        self.outcome: tuple[bool, Any] = (False, None)
+
+    def run(self) -> None:
+        try:
+            self.outcome = (
+                True,
+                self.context.run(_run_with_fresh_connections, self.func, *self.args),
+            )
+        except BaseException as exc:  # noqa: BLE001 - the awaiting coroutine gets it
+            self.outcome = (False, exc)
+
+    def settle(self) -> None:
+        """Hand the outcome to the awaiting coroutine (on the event loop)."""
+        if self.future.done():  # the caller was cancelled
+            return
+        succeeded, value = self.outcome
+        if succeeded:
+            self.future.set_result(value)
+        elif isinstance(value, (StopIteration, StopAsyncIteration)):
+            self.future.set_exception(RuntimeError(f"{type(value).__name__} from {self.func!r}"))
+        else:
+            self.future.set_exception(value)
+
+
+class Runner:
+    """One database thread's turn at a queue: the call it is on, and since when."""
+
+    __slots__ = ("busy_since",)
+
+    def __init__(self) -> None:
+        self.busy_since: float | None = None
+
+
+class CallQueue:
+    """The calls one event loop sends to the database threads, and the threads on them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Weakly: the loop is the key of the queue in ``_queues``.
+        self.loop_ref = weakref.ref(loop)
+        self.lock = threading.Lock()
+        self.waiting: deque[Call] = deque()
+        self.runners: list[Runner] = []
+        self.finished: list[Call] = []
+        self.delivery_due = False
+        self.check: asyncio.TimerHandle | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        loop = self.loop_ref()
+        if loop is None:
+            raise RuntimeError("The event loop is gone.")
+        return loop
+
+    def submit(
+        self, loop: asyncio.AbstractEventLoop, func: Callable[..., Any], args: tuple
+    ) -> asyncio.Future:
+        call = Call(func, args, loop.create_future())
+        runner = None
+        with self.lock:
+            self.waiting.append(call)
+            if not self.runners:
+                runner = Runner()
+                self.runners.append(runner)
+        if runner is not None:
+            executor().submit(self.run, runner)
+        elif self.check is None:
+            self.check = loop.call_later(self.handoff_after(), self.hand_off)
+        return call.future
+
+    @staticmethod
+    def handoff_after() -> float:
+        return websocket_api_settings.DATABASE_HANDOFF_AFTER
+
+    def hand_off(self) -> None:
+        """Start another thread when every running one has been on its call too long."""
+        self.check = None
+        now, limit = time.monotonic(), self.handoff_after()
+        with self.lock:
+            if not self.waiting:
+                return
+            stuck = all(
+                runner.busy_since is not None and now - runner.busy_since >= limit
+                for runner in self.runners
+            )
+            runner = None
+            if stuck and len(self.runners) < websocket_api_settings.DATABASE_THREADS:
+                runner = Runner()
+                self.runners.append(runner)
+        if runner is not None:
+            executor().submit(self.run, runner)
+        self.check = self.loop.call_later(limit, self.hand_off)
+
+    def run(self, runner: Runner) -> None:
+        """On a database thread: take calls until none waits."""
+        # As under asgiref's sync_to_async: async_to_sync() called from here (a signal
+        # receiver sending to the channel layer, say) runs on the server's event loop.
+        SyncToAsync.threadlocal.main_event_loop = self.loop_ref()
+        SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+        while True:
+            with self.lock:
+                if not self.waiting:
+                    self.runners.remove(runner)
+                    return
+                call = self.waiting.popleft()
+            runner.busy_since = time.monotonic()
+            call.run()
+            runner.busy_since = None
+            self.finish(call)
+
+    def finish(self, call: Call) -> None:
+        """Queue a result for the event loop, waking it unless a wake-up is on its way."""
+        with self.lock:
+            self.finished.append(call)
+            wake = not self.delivery_due
+            self.delivery_due = True
+        if wake:
+            try:
+                self.loop.call_soon_threadsafe(self.deliver)
+            except RuntimeError:  # the loop is closed or gone: nobody waits any more
+                pass
+
+    def deliver(self) -> None:
+        with self.lock:
+            finished, self.finished = self.finished, []
+            self.delivery_due = False
+        for call in finished:
+            call.settle()
+
+
 def _run_with_fresh_connections(func: Callable[..., Any], *args: Any) -> Any:
     # Closing stale connections here, inside the call's own trip, spares the extra hop
     # that Channels' consumers make on every event for the same cleanup.
@@ -49,28 +202,16 @@ def _run_with_fresh_connections(func: Callable[..., Any], *args: Any) -> Any:
     return func(*args)
 
 
-def _run_on_pool_thread(
-    loop: asyncio.AbstractEventLoop,
-    context: contextvars.Context,
-    func: Callable[..., Any],
-    args: tuple,
-) -> Any:
-    # As under asgiref's sync_to_async: async_to_sync() called from here (a signal
-    # receiver sending to the channel layer, say) runs on the server's event loop.
-    SyncToAsync.threadlocal.main_event_loop = loop
-    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
-    return context.run(_run_with_fresh_connections, func, *args)
-
-
 async def run_in_database_thread(func: Callable[..., Any], *args: Any) -> Any:
     """Await ``run_in_database_thread(func, *args)`` to call ``func`` where the ORM may run.
 
-    ``func`` sees a copy of the caller's context variables, as with ``sync_to_async``,
-    whose per-call bookkeeping this hop leaves out.
+    ``func`` sees a copy of the caller's context variables, as with ``sync_to_async``.
     """
     loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
-    return await loop.run_in_executor(executor(), _run_on_pool_thread, loop, context, func, args)
+    queue = _queues.get(loop)
+    if queue is None:
+        queue = _queues[loop] = CallQueue(loop)
+    return await queue.submit(loop, func, args)
 
 
 def close_connections() -> None:

@@ -6,101 +6,20 @@ import asyncio
 import threading
 from typing import Any, ClassVar, cast
 
-from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import MAX_GET_RESULTS, ModelIterable
-from django.db.models.query_utils import DeferredAttribute
 from rest_framework import exceptions
-from rest_framework import fields as drf_fields
-from rest_framework.serializers import BaseSerializer, ListSerializer, ModelSerializer, Serializer
+from rest_framework.serializers import BaseSerializer, ListSerializer, Serializer
 
 from .actions import ActionSchema
 from .conf import drf_classes, websocket_api_settings
 from .consumers import AsyncAPIConsumer
 from .exceptions import RequestError
+from .queries import STOCK_GET_FIELDS, plain_columns, prepared_get
 from .requests import ActionRequest, check_paging
 
-# A serializer whose class keeps one of these builds the same fields for every request.
-STOCK_GET_FIELDS = frozenset({Serializer.get_fields, ModelSerializer.get_fields})
-# Fields that show a model field's value as it is stored, whether they read it from an
-# instance or from a row of ``values_list()``.
-PLAIN_FIELDS = frozenset(
-    {
-        drf_fields.BooleanField,
-        drf_fields.CharField,
-        drf_fields.DateField,
-        drf_fields.DateTimeField,
-        drf_fields.DecimalField,
-        drf_fields.EmailField,
-        drf_fields.FloatField,
-        drf_fields.IntegerField,
-        drf_fields.SlugField,
-        drf_fields.TimeField,
-        drf_fields.URLField,
-        drf_fields.UUIDField,
-    }
-)
 _list_columns: dict[tuple[type, type], tuple[str, ...] | None] = {}
 _pool_thread = threading.local()
-# Per consumer class and database: the class queryset, the SQL of the lookup's condition and
-# the SQL of a lookup in the queryset (None when the queryset is not a plain one).
-_lookup_sql: dict[tuple[type, str], tuple[QuerySet, str, str | None]] = {}
-
-
-def plain_queryset(queryset: QuerySet) -> bool:
-    """Whether ``queryset`` only selects its model's rows: no joins, annotations, extra
-    columns, prefetching, slicing, locking or combination to reproduce."""
-    query, state = queryset.query, cast(Any, queryset)
-    return (
-        queryset._iterable_class is ModelIterable
-        and not state._prefetch_related_lookups
-        and not state._known_related_objects
-        and not query.select_related
-        and not query.annotations
-        and not query.extra
-        and not query.combinator
-        and not query.distinct
-        and not query.select_for_update
-        and query.deferred_loading == (frozenset(), True)
-        and query.low_mark == 0
-        and query.high_mark is None
-        and query.can_filter()
-    )
-
-
-def plain_columns(model: type[Model], serializer: Serializer) -> tuple[str, ...] | None:
-    """The columns a serializer shows, when each readable field is a plain one over a
-    concrete model field; None when anything else could be involved."""
-    serializer_class = type(serializer)
-    if (
-        serializer_class.to_representation is not Serializer.to_representation
-        or serializer_class.get_fields not in STOCK_GET_FIELDS
-        or model.from_db.__func__ is not Model.from_db.__func__  # type: ignore[attr-defined]
-        or model.__init__ is not Model.__init__
-    ):
-        return None
-    columns = ["pk"]
-    for field in serializer._readable_fields:
-        if type(field) not in PLAIN_FIELDS or len(field.source_attrs) != 1:
-            return None
-        name = field.source_attrs[0]
-        if name == "pk":
-            continue
-        try:
-            model_field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            return None
-        if (
-            not model_field.concrete
-            or model_field.is_relation
-            or cast(Any, model_field).attname != name
-            or type(getattr(model, name, None)) is not DeferredAttribute
-        ):
-            return None
-        columns.append(name)
-    return tuple(dict.fromkeys(columns))
 
 
 class GenericAsyncAPIConsumer(AsyncAPIConsumer):
@@ -169,7 +88,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         """``queryset`` as a list reply reads it: named rows of the serialized columns.
 
         Building model instances is most of what fetching a page costs. When the
-        serializer shows only plain model fields (``PLAIN_FIELDS`` over concrete columns,
+        serializer shows only plain model fields (``queries.PLAIN_FIELDS`` over columns,
         DRF's own ``to_representation`` and ``get_fields``), the rows carry the same values
         and give the same reply. Otherwise, with ``list_rows = False`` or for a queryset
         already made of values or combined, ``queryset`` comes back unchanged.
@@ -202,13 +121,13 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         return columns is not None and set(columns) <= set(cast(Any, rows)._fields or ())
 
     def lookup_in_class_queryset(self, queryset: QuerySet, value: Any) -> Model | None:
-        """``queryset.get()`` of the object, with its SQL built once per consumer class.
+        """``queryset.get()`` of the object, with its SQL compiled once per consumer class.
 
-        Building and compiling the query is much of what a lookup costs. When the consumer
+        Building and compiling the query is most of what a lookup costs. When the consumer
         keeps the stock ``get_queryset()`` and ``filter_queryset()`` with no filter
-        backends, over a queryset of plain rows (``plain_queryset``), the same SQL serves
-        every lookup; only the value changes, prepared by the field's own ``exact`` lookup.
-        None: not this case, and the caller uses ``get()``.
+        backends, over a queryset of plain rows, the same SQL serves every lookup
+        (``websocket_api.queries.prepared_get``). None: not this case, and the caller uses
+        ``get()``.
         """
         cls = type(self)
         if (
@@ -216,57 +135,9 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
             or cls.filter_queryset is not GenericAsyncAPIConsumer.filter_queryset
             or self.filter_backends
             or self.queryset is None
-            or "__" in self.lookup_field
         ):
             return None
-        db = queryset.db
-        cached = _lookup_sql.get((cls, db))
-        fresh = cached is None or cached[0] is not self.queryset
-        if cached is not None and not fresh and cached[2] is None:
-            return None
-        connection = connections[db]
-        if connection.features.interprets_empty_strings_as_nulls:
-            return None
-        model = queryset.model
-        try:
-            field = model._meta.get_field(self.lookup_field)
-        except FieldDoesNotExist:
-            if self.lookup_field != "pk":
-                return None
-            field = model._meta.pk
-        if not field.concrete or field.is_relation:
-            return None
-        lookup_class = field.get_lookup("exact")
-        if lookup_class is None:
-            return None
-        exact = lookup_class(field.get_col(model._meta.db_table), value)
-        try:
-            condition, params = exact.as_sql(queryset.query.get_compiler(db), connection)
-        except EmptyResultSet:
-            raise model.DoesNotExist() from None
-        if fresh:
-            sql = None
-            if plain_queryset(self.queryset):
-                template = queryset.filter(**{self.lookup_field: value}).order_by()
-                template.query.set_limits(high=MAX_GET_RESULTS)
-                compiled, template_params = template.query.get_compiler(db).as_sql()
-                # The lookup's value must be the only parameter, for any value.
-                if list(template_params) == list(params) and condition in compiled:
-                    sql = compiled
-                elif value is None:
-                    return None  # filter() turns None into IS NULL: try again with a value
-            cached = _lookup_sql[(cls, db)] = (self.queryset, condition, sql)
-        if cached is None or cached[2] is None or cached[1] != condition:
-            # Some values change the condition's SQL (True and False on a boolean, say).
-            return None
-        found = list(model._default_manager.db_manager(db).raw(cached[2], params))
-        if len(found) > 1:
-            raise model.MultipleObjectsReturned(
-                f"get() returned more than one {model._meta.object_name}."
-            )
-        if not found:
-            raise model.DoesNotExist()
-        return found[0]
+        return prepared_get(cls, self.queryset, queryset, self.lookup_field, value)
 
     # Paging, with DRF's LimitOffsetPagination names; a limit out of range is a 400.
 

@@ -1,0 +1,151 @@
+"""Calls to the database threads: results in order, one thread while calls are quick,
+another as soon as a call is slow, never more than DATABASE_THREADS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import time
+
+from django.test import TransactionTestCase, override_settings
+
+from websocket_api.database import close_connections, run_in_database_thread
+
+REQUEST_ID = contextvars.ContextVar("request_id", default=None)
+NEVER = {"DATABASE_HANDOFF_AFTER": 3600.0}
+
+
+def double_or_refuse(number: int) -> int:
+    if number % 3 == 0:
+        raise ValueError(f"refused {number}")
+    return number * 2
+
+
+def blocked_until(event: threading.Event, started: threading.Event | None = None) -> str:
+    if started is not None:
+        started.set()
+    if not event.wait(10):
+        raise TimeoutError("never released")
+    return threading.current_thread().name
+
+
+def current_thread_name() -> str:
+    return threading.current_thread().name
+
+
+class CallQueueTests(TransactionTestCase):
+    def tearDown(self):
+        close_connections()  # a fresh pool, with the settings of the next test
+
+    async def test_each_caller_gets_its_own_result_or_exception(self):
+        outcomes = await asyncio.gather(
+            *(run_in_database_thread(double_or_refuse, n) for n in range(1, 61)),
+            return_exceptions=True,
+        )
+        for number, outcome in enumerate(outcomes, start=1):
+            if number % 3 == 0:
+                self.assertIsInstance(outcome, ValueError)
+                self.assertEqual(str(outcome), f"refused {number}")
+            else:
+                self.assertEqual(outcome, number * 2)
+
+    async def test_the_function_sees_the_callers_context_variables(self):
+        async def call_as(request_id):
+            REQUEST_ID.set(request_id)
+            return await run_in_database_thread(REQUEST_ID.get)
+
+        self.assertEqual(await asyncio.gather(*map(call_as, "abcde")), list("abcde"))
+
+    async def test_calls_waiting_behind_a_running_one_are_run_by_the_same_thread(self):
+        release = threading.Event()
+        with override_settings(WEBSOCKET_API=NEVER):
+            first = asyncio.ensure_future(run_in_database_thread(blocked_until, release))
+            others = asyncio.gather(
+                *(
+                    run_in_database_thread(lambda: threading.current_thread().name)
+                    for _ in range(200)
+                )
+            )
+            await asyncio.sleep(0.05)  # every call is queued behind the first
+            release.set()
+            names = {await first, *await asyncio.wait_for(others, 10)}
+        self.assertEqual(len(names), 1, names)
+        self.assertTrue(names.pop().startswith("websocket-api-db"))
+
+    async def test_a_slow_call_does_not_hold_up_the_calls_behind_it(self):
+        release, started = threading.Event(), threading.Event()
+        slow = asyncio.ensure_future(run_in_database_thread(blocked_until, release, started))
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+            quick = await asyncio.wait_for(run_in_database_thread(double_or_refuse, 4), 5)
+            self.assertEqual(quick, 8)
+            self.assertFalse(slow.done())
+        finally:
+            release.set()
+        self.assertTrue((await slow).startswith("websocket-api-db"))
+
+    async def test_without_the_handoff_the_calls_behind_a_slow_call_wait(self):
+        release, started = threading.Event(), threading.Event()
+        with override_settings(WEBSOCKET_API=NEVER):
+            slow = asyncio.ensure_future(run_in_database_thread(blocked_until, release, started))
+            await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+            quick = asyncio.ensure_future(run_in_database_thread(double_or_refuse, 4))
+            done, _ = await asyncio.wait([quick], timeout=0.5)
+            self.assertEqual(done, set())  # the control: it waits behind the slow call
+            release.set()
+            self.assertEqual(await asyncio.wait_for(quick, 5), 8)
+            await slow
+
+    async def test_slow_calls_run_side_by_side(self):
+        first, second = threading.Event(), threading.Event()
+
+        def meet(mine: threading.Event, theirs: threading.Event) -> str:
+            mine.set()
+            if not theirs.wait(10):
+                raise TimeoutError("the other call never ran at the same time")
+            return threading.current_thread().name
+
+        names = await asyncio.wait_for(
+            asyncio.gather(
+                run_in_database_thread(meet, first, second),
+                run_in_database_thread(meet, second, first),
+            ),
+            20,
+        )
+        self.assertNotEqual(names[0], names[1])
+
+    async def test_no_more_than_database_threads_run_at_once(self):
+        close_connections()
+        running, most, lock = 0, 0, threading.Lock()
+        release = threading.Event()
+
+        def occupy() -> None:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            release.wait(10)
+            with lock:
+                running -= 1
+
+        with override_settings(WEBSOCKET_API={"DATABASE_THREADS": 2}):
+            calls = asyncio.gather(*(run_in_database_thread(occupy) for _ in range(5)))
+            deadline = time.monotonic() + 5
+            while most < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # time for a third thread, were one allowed
+            self.assertEqual(most, 2)
+            release.set()
+            await asyncio.wait_for(calls, 10)
+        self.assertEqual(running, 0)
+
+    async def test_a_cancelled_caller_leaves_the_threads_serving(self):
+        release, started = threading.Event(), threading.Event()
+        slow = asyncio.ensure_future(run_in_database_thread(blocked_until, release, started))
+        await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+        slow.cancel()
+        release.set()
+        with self.assertRaises(asyncio.CancelledError):
+            await slow
+        self.assertEqual(await asyncio.wait_for(run_in_database_thread(double_or_refuse, 5), 5), 10)

@@ -37,7 +37,7 @@ services: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(BIN)/python $(PROVISION_DIR)/provision/scripts/provision.py services
 	$(BIN)/python $(PROVISION_DIR)/provision/scripts/provision.py tools
 
-test: services
+test: services $(VENV)/.bench
 	$(BIN)/python -m pytest -n $(WORKERS) tests
 
 lint: $(VENV)/.installed

@@ -14,6 +14,7 @@ cookie. The formatter and the filter use the standard library only.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -154,8 +155,13 @@ def action_log_level() -> int:
     """``ACTION_LOG_LEVEL`` from the settings (``DJANGO_ACTION_LOG_LEVEL``), DEBUG by default."""
     from django.conf import settings
 
-    name = str(getattr(settings, "ACTION_LOG_LEVEL", "DEBUG")).upper()
-    return logging.getLevelNamesMapping().get(name, logging.INFO)
+    return level_named(str(getattr(settings, "ACTION_LOG_LEVEL", "DEBUG")))
+
+
+@functools.cache
+def level_named(name: str) -> int:
+    """The level a name gives, INFO for a name ``logging`` does not know."""
+    return logging.getLevelNamesMapping().get(name.upper(), logging.INFO)
 
 
 def log_action(route: str, action: Any, request_id: Any, status: int, duration: float) -> None:

@@ -1,7 +1,7 @@
 """The module's settings: ``settings.WEBSOCKET_API``, a dict, over the defaults below.
 
-Read a value as ``websocket_api_settings.PAGE_SIZE``; it is looked up on every access, so
-``override_settings(WEBSOCKET_API=...)`` works in tests.
+Read a value as ``websocket_api_settings.PAGE_SIZE``; values are read again whenever the
+setting changes, so ``override_settings(WEBSOCKET_API=...)`` works in tests.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, Any] = {
     # The largest WebSocket message, in bytes, in and out: Daphne and runserver refuse
@@ -76,15 +77,32 @@ DEFAULTS: dict[str, Any] = {
 
 
 class WebsocketAPISettings:
-    """Attribute access to ``settings.WEBSOCKET_API``, falling back to ``DEFAULTS``."""
+    """Attribute access to ``settings.WEBSOCKET_API``, falling back to ``DEFAULTS``.
+
+    Each value is read once and kept, as DRF keeps ``api_settings``, until the setting
+    changes (``override_settings`` in tests, say).
+    """
 
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown WEBSOCKET_API setting: {name}")
-        return getattr(settings, "WEBSOCKET_API", {}).get(name, DEFAULTS[name])
+        value = getattr(settings, "WEBSOCKET_API", {}).get(name, DEFAULTS[name])
+        self.__dict__[name] = value
+        return value
+
+    def reload(self) -> None:
+        self.__dict__.clear()
 
 
 websocket_api_settings = WebsocketAPISettings()
+
+
+def reload_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "WEBSOCKET_API":
+        websocket_api_settings.reload()
+
+
+setting_changed.connect(reload_on_change)
 
 
 def drf_classes(name: str) -> list[Any]:

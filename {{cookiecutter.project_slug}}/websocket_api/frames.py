@@ -51,13 +51,26 @@ def nesting_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+_encoder = JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_ascii_encoder = JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
+def utf8_size_exceeds(text: str, limit: int) -> bool:
+    """Whether ``text`` takes more than ``limit`` bytes in UTF-8 (a lone surrogate, 3)."""
+    # A character takes at most four bytes: short texts need no encoding to tell.
+    if len(text) * 4 <= limit:
+        return False
+    return len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit
+
+
 def decode_frame(text: str) -> Any:
     """The JSON value of a text frame; raises ``FrameError`` saying what is wrong with it."""
     limit = websocket_api_settings.MAX_MESSAGE_SIZE
-    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+    if utf8_size_exceeds(text, limit):
         raise FrameError(f"The message is larger than the {limit}-byte limit.")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = _decoder.decode(text)
     except RecursionError:
         raise FrameError("The message nests too deeply.") from None
     except FrameError:
@@ -75,7 +88,11 @@ def request_id_problem(content: dict) -> str | None:
     if "request_id" not in content:
         return None
     limit = websocket_api_settings.MAX_REQUEST_ID_SIZE
-    size = len(encode(content["request_id"]).encode("utf-8"))
+    request_id = content["request_id"]
+    # As JSON, a character of a string takes at most six bytes (an escape such as \u001f).
+    if type(request_id) is str and len(request_id) * 6 + 2 <= limit:
+        return None
+    size = len(encode(request_id).encode("utf-8"))
     if size > limit:
         return f"request_id: Ensure it is at most {limit} bytes as JSON (it is {size})."
     return None
@@ -87,11 +104,10 @@ def encode(content: Any) -> str:
     The text is valid UTF-8 (should it hold a lone surrogate, it is escaped instead) and
     valid JSON: a NaN or infinite float raises ``ValueError`` instead of being written.
     """
-    options: dict[str, Any] = {"cls": JSONEncoder, "separators": (",", ":"), "allow_nan": False}
-    text = json.dumps(content, ensure_ascii=False, **options)
+    text = _encoder.encode(content)
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            text = json.dumps(content, **options)
+            text = _ascii_encoder.encode(content)
     return text

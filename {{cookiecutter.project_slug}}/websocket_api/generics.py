@@ -67,10 +67,14 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
 
     def get_object(self) -> Model:
         """The object named by the lookup key, after the object permission checks."""
-        queryset = self.filter_queryset(self.get_queryset())
+        stock = self.keeps_stock_queryset()
+        # The stock get_queryset() and filter_queryset() give a copy of the class queryset.
+        queryset = (
+            cast(QuerySet, self.queryset) if stock else self.filter_queryset(self.get_queryset())
+        )
         value = self.kwargs[self.get_lookup_kwarg()]
         try:
-            obj = self.lookup_in_class_queryset(queryset, value)
+            obj = self.lookup_in_class_queryset(queryset, value) if stock else None
             if obj is None:
                 obj = queryset.get(**{self.lookup_field: value})
         except (
@@ -120,24 +124,30 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         columns = plain_columns(rows.model, child)
         return columns is not None and set(columns) <= set(cast(Any, rows)._fields or ())
 
+    def keeps_stock_queryset(self) -> bool:
+        """Whether the objects are the class ``queryset`` as it is: the stock
+        ``get_queryset()`` and ``filter_queryset()``, and no filter backends."""
+        cls = type(self)
+        return (
+            cls.get_queryset is GenericAsyncAPIConsumer.get_queryset
+            and cls.filter_queryset is GenericAsyncAPIConsumer.filter_queryset
+            and not self.filter_backends
+            and self.queryset is not None
+        )
+
     def lookup_in_class_queryset(self, queryset: QuerySet, value: Any) -> Model | None:
         """``queryset.get()`` of the object, with its SQL compiled once per consumer class.
 
         Building and compiling the query is most of what a lookup costs. When the consumer
-        keeps the stock ``get_queryset()`` and ``filter_queryset()`` with no filter
-        backends, over a queryset of plain rows, the same SQL serves every lookup
-        (``websocket_api.queries.prepared_get``). None: not this case, and the caller uses
-        ``get()``.
+        keeps the stock queryset (``keeps_stock_queryset``) and that queryset only selects
+        plain rows, the same SQL serves every lookup (``websocket_api.queries.prepared_get``).
+        None: not this case, and the caller uses ``get()``.
         """
-        cls = type(self)
-        if (
-            cls.get_queryset is not GenericAsyncAPIConsumer.get_queryset
-            or cls.filter_queryset is not GenericAsyncAPIConsumer.filter_queryset
-            or self.filter_backends
-            or self.queryset is None
-        ):
+        if not self.keeps_stock_queryset():
             return None
-        return prepared_get(cls, self.queryset, queryset, self.lookup_field, value)
+        return prepared_get(
+            type(self), cast(QuerySet, self.queryset), queryset, self.lookup_field, value
+        )
 
     # Paging, with DRF's LimitOffsetPagination names; a limit out of range is a 400.
 

@@ -64,6 +64,7 @@ class SafeInstrumentation:
             except Exception:  # noqa: BLE001 - monitoring must not break a connection
                 logger.exception("The %s instrumentation hook failed", name)
 
+        setattr(self, name, call)  # made once per hook: found directly from now on
         return call
 
 

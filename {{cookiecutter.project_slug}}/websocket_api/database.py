@@ -123,17 +123,31 @@ class CallQueue:
         self, loop: asyncio.AbstractEventLoop, func: Callable[..., Any], args: tuple
     ) -> asyncio.Future:
         call = Call(func, args, loop.create_future())
-        runner = None
         with self.lock:
             self.waiting.append(call)
-            if not self.runners:
-                runner = Runner()
-                self.runners.append(runner)
+            runner = self.new_runner(time.monotonic()) if self.runners else self.add_runner()
         if runner is not None:
             executor().submit(self.run, runner)
         elif self.check is None:
             self.check = loop.call_later(self.handoff_after(), self.hand_off)
         return call.future
+
+    def add_runner(self) -> Runner:
+        runner = Runner()
+        self.runners.append(runner)
+        return runner
+
+    def new_runner(self, now: float) -> Runner | None:
+        """A runner to start, with the lock held: one when every running one has been on
+        its call for ``DATABASE_HANDOFF_AFTER`` and the thread limit allows another."""
+        limit = self.handoff_after()
+        stuck = all(
+            runner.busy_since is not None and now - runner.busy_since >= limit
+            for runner in self.runners
+        )
+        if stuck and len(self.runners) < websocket_api_settings.DATABASE_THREADS:
+            return self.add_runner()
+        return None
 
     @staticmethod
     def handoff_after() -> float:
@@ -142,21 +156,13 @@ class CallQueue:
     def hand_off(self) -> None:
         """Start another thread when every running one has been on its call too long."""
         self.check = None
-        now, limit = time.monotonic(), self.handoff_after()
         with self.lock:
             if not self.waiting:
                 return
-            stuck = all(
-                runner.busy_since is not None and now - runner.busy_since >= limit
-                for runner in self.runners
-            )
-            runner = None
-            if stuck and len(self.runners) < websocket_api_settings.DATABASE_THREADS:
-                runner = Runner()
-                self.runners.append(runner)
+            runner = self.new_runner(time.monotonic())
         if runner is not None:
             executor().submit(self.run, runner)
-        self.check = self.loop.call_later(limit, self.hand_off)
+        self.check = self.loop.call_later(self.handoff_after(), self.hand_off)
 
     def run(self, runner: Runner) -> None:
         """On a database thread: take calls until none waits."""

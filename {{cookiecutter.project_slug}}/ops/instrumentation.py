@@ -44,8 +44,9 @@ class OpsInstrumentation(Instrumentation):
     ) -> None:
         # A client's action name becomes a label: lone surrogates would break the scrape.
         name = action.encode("utf-8", "replace").decode() if isinstance(action, str) else "(none)"
-        metrics.message_answered(route(scope), name, status, seconds)
-        ops_logging.log_action(route(scope), action, request_id, status, seconds)
+        path = route(scope)
+        metrics.message_answered(path, name, status, seconds)
+        ops_logging.log_action(path, action, request_id, status, seconds)
 
     def push_sent(self, scope: dict) -> None:
         metrics.push_sent(route(scope))

@@ -1,6 +1,8 @@
 """The retrieve action, on the generic consumer and on the viewset served by view_as_consumer."""
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.test import TransactionTestCase
 from django.urls import path
 from django.utils import timezone
@@ -86,6 +88,39 @@ class ByStaffFlagConsumer(UserConsumer):
     lookup_field = "is_staff"
 
 
+class ActiveUsers(QuerySet):
+    """A QuerySet subclass that hides inactive users from get()."""
+
+    def get(self, *args, **kwargs):
+        return super(ActiveUsers, self.filter(is_active=True)).get(*args, **kwargs)
+
+
+class ActiveUsersConsumer(UserConsumer):
+    queryset = ActiveUsers(model=User)
+
+
+class NobodyConsumer(UserConsumer):
+    queryset = User.objects.none()
+
+
+class StaffSeeEmailSerializer(serializers.ModelSerializer):
+    """Builds its field names from the request: only staff see email addresses."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email"]
+
+    def get_field_names(self, declared_fields, info):
+        names = super().get_field_names(declared_fields, info)
+        if not self.context["request"].user.is_staff:
+            names = [name for name in names if name != "email"]
+        return names
+
+
+class StaffSeeEmailConsumer(UserConsumer):
+    serializer_class = StaffSeeEmailSerializer
+
+
 app = websocket_stack(
     [
         path("ws/per-action/", PerActionSerializerConsumer.as_asgi()),
@@ -95,6 +130,9 @@ app = websocket_stack(
         path("ws/active/", ActiveOnlyConsumer.as_asgi()),
         path("ws/by-username/", ByUsernameConsumer.as_asgi()),
         path("ws/own-account/", OwnAccountConsumer.as_asgi()),
+        path("ws/active-users/", ActiveUsersConsumer.as_asgi()),
+        path("ws/nobody/", NobodyConsumer.as_asgi()),
+        path("ws/staff-see-email/", StaffSeeEmailConsumer.as_asgi()),
     ]
 )
 
@@ -239,6 +277,26 @@ class LookupTests(TransactionTestCase):
         self.assertEqual(
             await self.statuses("/ws/own-account/", **lookups), {"own": 200, "other": 404}
         )
+
+    async def test_a_queryset_subclass_decides_what_get_finds(self):
+        lookups = {"inactive": {"pk": self.inactive.pk}, "other": {"pk": self.other.pk}}
+        statuses = await self.statuses("/ws/active-users/", **lookups)
+        self.assertEqual(statuses, {"inactive": 404, "other": 200})
+
+    async def test_an_empty_class_queryset_finds_nothing(self):
+        statuses = await self.statuses("/ws/nobody/", other={"pk": self.other.pk})
+        self.assertEqual(statuses, {"other": 404})
+
+    async def test_fields_built_from_the_request_are_built_for_each_user(self):
+        staff = await sync_to_async(create_user)("staff", staff=True)
+        for order in ((staff, self.member, staff), (self.member, staff, self.member)):
+            shown = []
+            for user in order:
+                async with connected("/ws/staff-see-email/", user, app) as socket:
+                    reply = await socket.request("retrieve", pk=self.other.pk)
+                shown.append("email" in reply["data"])
+            with self.subTest(first=order[0].username):
+                self.assertEqual(shown, [user.is_staff for user in order])
 
     def test_the_prebuilt_lookup_gives_what_get_gives(self):
         consumer = UserConsumer()

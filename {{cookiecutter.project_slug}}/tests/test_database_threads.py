@@ -9,6 +9,7 @@ import threading
 import time
 
 from django.test import TransactionTestCase, override_settings
+from django.utils import timezone, translation
 
 from websocket_api.database import close_connections, run_in_database_thread
 
@@ -149,3 +150,18 @@ class CallQueueTests(TransactionTestCase):
         with self.assertRaises(asyncio.CancelledError):
             await slow
         self.assertEqual(await asyncio.wait_for(run_in_database_thread(double_or_refuse, 5), 5), 10)
+
+    async def test_the_active_language_and_time_zone_cross_both_ways(self):
+        def seen_and_changed() -> tuple[str, str]:
+            seen = (translation.get_language(), timezone.get_current_timezone_name())
+            translation.activate("de")
+            return seen
+
+        translation.activate("fr")
+        timezone.activate("Asia/Tokyo")
+        try:
+            self.assertEqual(await run_in_database_thread(seen_and_changed), ("fr", "Asia/Tokyo"))
+            self.assertEqual(translation.get_language(), "de")  # as after sync_to_async
+        finally:
+            translation.deactivate()
+            timezone.deactivate()

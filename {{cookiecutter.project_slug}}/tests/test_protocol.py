@@ -235,6 +235,16 @@ class MalformedFrameTests(TransactionTestCase):
             self.assertTrue(reply["errors"][0].startswith("request_id:"))
             self.assertEqual((await socket.request("nope"))["response_status"], 405)
 
+    async def test_a_short_request_id_that_escapes_to_over_the_limit_is_a_400(self):
+        # A lone surrogate makes the reply ASCII: each emoji then takes twelve bytes.
+        request_id = "\ud800" + "\U0001f600" * 21
+        self.assertGreater(len(json.dumps(request_id)), 256)
+        frame = json.dumps({"action": "list", "request_id": request_id})
+        async with connected("/ws/users/") as socket:
+            reply = await socket.send_text(frame)
+            self.assertEqual((reply["response_status"], reply["request_id"]), (400, None))
+            self.assertTrue(reply["errors"][0].startswith("request_id:"))
+
     async def test_a_frame_over_the_size_limit_is_a_400(self):
         with override_settings(WEBSOCKET_API={"MAX_MESSAGE_SIZE": 1000}):
             async with connected("/ws/users/") as socket:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import os
 import threading
 import time
@@ -31,7 +32,18 @@ from typing import Any
 from asgiref.sync import SyncToAsync
 from django.db import close_old_connections, connections
 
+try:  # asgiref 3.13 ties a Local's data to its thread: moving a context moves the data too
+    from asgiref.sync import _restore_context as adopt_context
+except ImportError:  # earlier releases keep it in plain context variables
+
+    def adopt_context(context: contextvars.Context) -> None:
+        for variable, value in context.items():
+            variable.set(value)
+
+
 from .conf import websocket_api_settings
+
+logger = logging.getLogger("websocket_api")
 
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
@@ -70,12 +82,15 @@ class Call:
 
     def run(self) -> None:
         try:
-            self.outcome = (
-                True,
-                self.context.run(_run_with_fresh_connections, self.func, *self.args),
-            )
+            self.outcome = (True, self.context.run(self.run_here))
         except BaseException as exc:  # noqa: BLE001 - the awaiting coroutine gets it
             self.outcome = (False, exc)
+
+    def run_here(self) -> Any:
+        # Inside the copied context: its Local data (the active language and time zone,
+        # say) now belongs to this thread, as under sync_to_async.
+        adopt_context(self.context)
+        return _run_with_fresh_connections(self.func, *self.args)
 
     def settle(self) -> None:
         """Hand the outcome to the awaiting coroutine (on the event loop)."""
@@ -121,16 +136,24 @@ class CallQueue:
 
     def submit(
         self, loop: asyncio.AbstractEventLoop, func: Callable[..., Any], args: tuple
-    ) -> asyncio.Future:
+    ) -> Call:
         call = Call(func, args, loop.create_future())
         with self.lock:
             self.waiting.append(call)
             runner = self.new_runner(time.monotonic()) if self.runners else self.add_runner()
         if runner is not None:
-            executor().submit(self.run, runner)
+            self.start(runner)
         elif self.check is None:
             self.check = loop.call_later(self.handoff_after(), self.hand_off)
-        return call.future
+        return call
+
+    def start(self, runner: Runner) -> None:
+        try:
+            executor().submit(self.run, runner)
+        except BaseException:  # the pool is shutting down: forget the runner
+            with self.lock:
+                self.runners.remove(runner)
+            raise
 
     def add_runner(self) -> Runner:
         runner = Runner()
@@ -161,7 +184,10 @@ class CallQueue:
                 return
             runner = self.new_runner(time.monotonic())
         if runner is not None:
-            executor().submit(self.run, runner)
+            try:
+                self.start(runner)
+            except RuntimeError:
+                logger.warning("No database thread could be started", exc_info=True)
         self.check = self.loop.call_later(self.handoff_after(), self.hand_off)
 
     def run(self, runner: Runner) -> None:
@@ -174,8 +200,11 @@ class CallQueue:
             with self.lock:
                 if not self.waiting:
                     self.runners.remove(runner)
+                    SyncToAsync.threadlocal.main_event_loop = None
                     return
                 call = self.waiting.popleft()
+            if call.future.cancelled():  # nobody waits for it: as sync_to_async, skip it
+                continue
             runner.busy_since = time.monotonic()
             call.run()
             runner.busy_since = None
@@ -211,13 +240,19 @@ def _run_with_fresh_connections(func: Callable[..., Any], *args: Any) -> Any:
 async def run_in_database_thread(func: Callable[..., Any], *args: Any) -> Any:
     """Await ``run_in_database_thread(func, *args)`` to call ``func`` where the ORM may run.
 
-    ``func`` sees a copy of the caller's context variables, as with ``sync_to_async``.
+    As with ``sync_to_async``, ``func`` sees a copy of the caller's context variables
+    (``asgiref.local.Local`` data included), and what it changes there is seen by the
+    caller afterwards.
     """
     loop = asyncio.get_running_loop()
     queue = _queues.get(loop)
     if queue is None:
         queue = _queues[loop] = CallQueue(loop)
-    return await queue.submit(loop, func, args)
+    call = queue.submit(loop, func, args)
+    try:
+        return await call.future
+    finally:
+        adopt_context(call.context)
 
 
 def close_connections() -> None:

@@ -89,8 +89,9 @@ def request_id_problem(content: dict) -> str | None:
         return None
     limit = websocket_api_settings.MAX_REQUEST_ID_SIZE
     request_id = content["request_id"]
-    # As JSON, a character of a string takes at most six bytes (an escape such as \u001f).
-    if type(request_id) is str and len(request_id) * 6 + 2 <= limit:
+    # As JSON, a character of a string takes at most twelve bytes (a pair of escapes such
+    # as \ud83d\ude00, when a lone surrogate elsewhere makes the text ASCII).
+    if type(request_id) is str and len(request_id) * 12 + 2 <= limit:
         return None
     size = len(encode(request_id).encode("utf-8"))
     if size > limit:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable
 from rest_framework import exceptions
 from rest_framework.serializers import BaseSerializer, ListSerializer, Serializer
 
@@ -15,7 +16,7 @@ from .actions import ActionSchema
 from .conf import drf_classes, websocket_api_settings
 from .consumers import AsyncAPIConsumer
 from .exceptions import RequestError
-from .queries import STOCK_GET_FIELDS, plain_columns, prepared_get
+from .queries import drf_built, drf_leaf_fields, plain_columns, prepared_get
 from .requests import ActionRequest, check_paging
 
 _list_columns: dict[tuple[type, type], tuple[str, ...] | None] = {}
@@ -101,6 +102,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
             not self.list_rows
             or not isinstance(queryset, QuerySet)
             or cast(Any, queryset)._fields is not None
+            or queryset._iterable_class is not ModelIterable
             or queryset.query.combinator
         ):
             return queryset
@@ -119,7 +121,10 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
     def serializes_list_rows(self, rows: QuerySet, serializer: BaseSerializer) -> bool:
         """Whether the serializer made for a page of rows shows only the columns fetched."""
         child = getattr(serializer, "child", None)
-        if not isinstance(child, Serializer):
+        if (
+            not isinstance(child, Serializer)
+            or type(serializer).to_representation is not ListSerializer.to_representation
+        ):
             return False
         columns = plain_columns(rows.model, child)
         return columns is not None and set(columns) <= set(cast(Any, rows)._fields or ())
@@ -186,8 +191,9 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         serializer made only for output gets fields built before: by any connection on
         this database thread when all of them are DRF's own field classes, else by this
         connection. That holds only when the fields cannot depend on the request: the
-        class keeps DRF's own ``get_fields()`` and its ``__init__`` leaves the fields
-        alone. Otherwise, and for input, the fields are built anew.
+        class builds them with DRF's own methods (``get_fields()``, ``get_field_names()``,
+        ``build_field()`` and the like, see ``queries.FIELD_BUILDERS``) and its
+        ``__init__`` leaves them alone. Otherwise, and for input, they are built anew.
         """
         serializer_class = self.get_serializer_class()
         kwargs.setdefault("context", self.get_serializer_context())
@@ -198,15 +204,15 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
 
     def reuse_fields(self, serializer: BaseSerializer) -> None:
         target: Any = serializer.child if isinstance(serializer, ListSerializer) else serializer
-        serializer_class = type(target)
-        if "fields" in vars(target) or serializer_class.get_fields not in STOCK_GET_FIELDS:
+        serializer_class: type = type(target)
+        if "fields" in vars(target) or not drf_built(serializer_class):
             return
         shared = thread_fields()
         own = self._built_fields if self._built_fields is not None else {}
         fields = (shared or {}).get(serializer_class) or own.get(serializer_class)
         if fields is None:
             fields = target.fields
-            if shared is not None and only_stock_fields(fields):
+            if shared is not None and drf_leaf_fields(fields):
                 shared[serializer_class] = fields
             else:
                 self._built_fields = {**own, serializer_class: fields}
@@ -214,12 +220,6 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         for field in fields.values():
             field.parent = target
         target.fields = fields
-
-
-def only_stock_fields(fields: Any) -> bool:
-    """Whether every field is one of DRF's own, which keep nothing of a request between
-    calls: such fields may serve every connection."""
-    return all(type(field).__module__.startswith("rest_framework.") for field in fields.values())
 
 
 def thread_fields() -> dict[type[BaseSerializer], Any] | None:

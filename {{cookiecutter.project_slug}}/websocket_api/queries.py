@@ -9,6 +9,8 @@ step aside whenever anything could make the result differ from the ORM's.
 
 from __future__ import annotations
 
+import functools
+import keyword
 import threading
 from typing import Any, cast
 
@@ -20,10 +22,25 @@ from django.db.models.query import MAX_GET_RESULTS, ModelIterable
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.sql.compiler import SQLCompiler
 from rest_framework import fields as drf_fields
-from rest_framework.serializers import ModelSerializer, Serializer
+from rest_framework.serializers import BaseSerializer, Serializer
 
-# A serializer whose class keeps one of these builds the same fields for every request.
-STOCK_GET_FIELDS = frozenset({Serializer.get_fields, ModelSerializer.get_fields})
+# The methods through which a serializer builds its fields; a class that keeps DRF's own
+# builds the same fields for every request.
+FIELD_BUILDERS = (
+    "get_fields",
+    "get_field_names",
+    "get_default_field_names",
+    "get_extra_kwargs",
+    "include_extra_kwargs",
+    "get_uniqueness_extra_kwargs",
+    "build_field",
+    "build_standard_field",
+    "build_relational_field",
+    "build_nested_field",
+    "build_property_field",
+    "build_url_field",
+    "build_unknown_field",
+)
 # Fields that show a model field's value as it is stored, whether they read it from an
 # instance or from a row of ``values_list()``.
 PLAIN_FIELDS = frozenset(
@@ -46,12 +63,44 @@ PLAIN_FIELDS = frozenset(
 _thread = threading.local()
 
 
+@functools.cache
+def drf_built(serializer_class: type) -> bool:
+    """Whether the serializer class builds its fields with DRF's own methods only, so that
+    they cannot depend on the request."""
+    for name in FIELD_BUILDERS:
+        owner = next((klass for klass in serializer_class.__mro__ if name in vars(klass)), None)
+        if owner is not None and not owner.__module__.startswith("rest_framework."):
+            return False
+    return True
+
+
+def drf_leaf_fields(fields: Any) -> bool:
+    """Whether every field is one of DRF's own field classes, not a serializer, and so are
+    the fields it holds (a ``ListField``'s child, say): such fields keep nothing of a
+    request between calls."""
+    pending = list(fields.values())
+    while pending:
+        field = pending.pop()
+        if isinstance(field, BaseSerializer) or not type(field).__module__.startswith(
+            "rest_framework."
+        ):
+            return False
+        pending += [
+            inner
+            for inner in (getattr(field, "child", None), getattr(field, "child_relation", None))
+            if inner is not None
+        ]
+    return True
+
+
 def plain_queryset(queryset: QuerySet) -> bool:
     """Whether ``queryset`` only selects its model's rows: no joins, annotations, extra
     columns, prefetching, slicing, locking or combination to reproduce."""
     query, state = queryset.query, cast(Any, queryset)
     return (
-        queryset._iterable_class is ModelIterable
+        # A QuerySet subclass may change what get() or filter() do (hide rows, say).
+        type(queryset) is QuerySet
+        and queryset._iterable_class is ModelIterable
         and not state._prefetch_related_lookups
         and not state._known_related_objects
         and not query.select_related
@@ -104,19 +153,21 @@ class PreparedLookup:
         value: Any,
         condition: str,
         params: list,
-    ) -> PreparedLookup | None:
+    ) -> PreparedLookup:
         """The lookup as ``queryset.get(field=value)`` compiles it, when its SQL serves
-        every value; with ``sql`` None when it does not; None to try another value."""
+        every value; with ``sql`` None when it does not."""
         unusable = cls(class_queryset, condition, None, None)
         if not plain_queryset(class_queryset) or not plain_model(queryset.model):
             return unusable
         template = queryset.filter(**{field.name: value}).order_by()
         template.query.set_limits(high=MAX_GET_RESULTS)
         compiler = template.query.get_compiler(queryset.db)
-        sql, template_params = compiler.as_sql()
+        try:
+            sql, template_params = compiler.as_sql()
+        except EmptyResultSet:  # the queryset can hold nothing (none(), pk__in=[])
+            return unusable
         if list(template_params) != list(params) or condition not in sql:
-            # filter() turns None into IS NULL; another value may compile as expected.
-            return None if value is None else unusable
+            return unusable
         columns = [expression for expression, _sql, _alias in compiler.select]
         if not all(isinstance(column, Col) for column in columns):
             return unusable
@@ -132,11 +183,13 @@ class PreparedLookup:
             rows = compiler.apply_converters(rows, self.converters)
         found = [model.from_db(db, self.attnames, row) for row in rows]
         errors: Any = model
+        name = model._meta.object_name
         if not found:
-            raise errors.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+            raise errors.DoesNotExist(f"{name} matching query does not exist.")
         if len(found) > 1:
+            number = len(found) if len(found) < MAX_GET_RESULTS else f"more than {len(found) - 1}"
             raise errors.MultipleObjectsReturned(
-                f"get() returned more than one {model._meta.object_name}."
+                f"get() returned more than one {name} -- it returned {number}!"
             )
         return found[0]
 
@@ -167,7 +220,11 @@ def prepared_get(
     """
     db = queryset.db
     connection = connections[db]
-    if connection.features.interprets_empty_strings_as_nulls or "__" in lookup_field:
+    if (
+        value is None  # filter() compares None with IS NULL, not =
+        or connection.features.interprets_empty_strings_as_nulls
+        or "__" in lookup_field
+    ):
         return None
     model = queryset.model
     field = lookup_target(model, lookup_field)
@@ -178,8 +235,11 @@ def prepared_get(
         return None
     prepared_lookups = _thread.__dict__.setdefault("lookups", {})
     prepared = prepared_lookups.get((owner, db))
-    if prepared is not None and prepared.class_queryset is not class_queryset:
-        prepared = None
+    if prepared is not None and (
+        prepared.class_queryset is not class_queryset
+        or (prepared.compiler is not None and prepared.compiler.connection is not connection)
+    ):
+        prepared = None  # the class queryset or the thread's database connection changed
     if prepared is not None and prepared.sql is None:
         return None
     compiler = prepared.compiler if prepared is not None else queryset.query.get_compiler(db)
@@ -193,8 +253,6 @@ def prepared_get(
         prepared = PreparedLookup.compile(
             class_queryset, queryset, field, value, condition, list(params)
         )
-        if prepared is None:
-            return None
         prepared_lookups[(owner, db)] = prepared
     if prepared.sql is None or prepared.condition != condition:
         return None
@@ -207,7 +265,7 @@ def plain_columns(model: type[Model], serializer: Serializer) -> tuple[str, ...]
     serializer_class = type(serializer)
     if (
         serializer_class.to_representation is not Serializer.to_representation
-        or serializer_class.get_fields not in STOCK_GET_FIELDS
+        or not drf_built(serializer_class)
         or not plain_model(model)
     ):
         return None
@@ -218,6 +276,8 @@ def plain_columns(model: type[Model], serializer: Serializer) -> tuple[str, ...]
         name = field.source_attrs[0]
         if name == "pk":
             continue
+        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+            return None  # not a name values_list(named=True) can give a row
         try:
             model_field = model._meta.get_field(name)
         except FieldDoesNotExist:

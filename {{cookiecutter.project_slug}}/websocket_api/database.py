@@ -140,7 +140,7 @@ class CallQueue:
         call = Call(func, args, loop.create_future())
         with self.lock:
             self.waiting.append(call)
-            runner = self.new_runner(time.monotonic()) if self.runners else self.add_runner()
+            runner = self.new_runner(time.monotonic())
         if runner is not None:
             self.start(runner)
         elif self.check is None:
@@ -155,22 +155,20 @@ class CallQueue:
                 self.runners.remove(runner)
             raise
 
-    def add_runner(self) -> Runner:
-        runner = Runner()
-        self.runners.append(runner)
-        return runner
-
     def new_runner(self, now: float) -> Runner | None:
-        """A runner to start, with the lock held: one when every running one has been on
-        its call for ``DATABASE_HANDOFF_AFTER`` and the thread limit allows another."""
+        """A runner to start, with the lock held: one when none runs, or when every running
+        one has been on its call for ``DATABASE_HANDOFF_AFTER`` and the thread limit allows
+        another."""
         limit = self.handoff_after()
         stuck = all(
             runner.busy_since is not None and now - runner.busy_since >= limit
             for runner in self.runners
         )
-        if stuck and len(self.runners) < websocket_api_settings.DATABASE_THREADS:
-            return self.add_runner()
-        return None
+        if not stuck or len(self.runners) >= websocket_api_settings.DATABASE_THREADS:
+            return None
+        runner = Runner()
+        self.runners.append(runner)
+        return runner
 
     @staticmethod
     def handoff_after() -> float:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,11 +14,11 @@ from .actions import ActionSchema
 from .conf import drf_classes, websocket_api_settings
 from .consumers import AsyncAPIConsumer
 from .exceptions import RequestError
-from .queries import drf_built, drf_leaf_fields, plain_columns, prepared_get
+from .queries import plain_columns, prepared_get
 from .requests import ActionRequest, check_paging
+from .serializer_fields import drf_built, drf_leaf_fields, thread_fields
 
 _list_columns: dict[tuple[type, type], tuple[str, ...] | None] = {}
-_pool_thread = threading.local()
 
 
 class GenericAsyncAPIConsumer(AsyncAPIConsumer):
@@ -143,13 +141,12 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
     def lookup_in_class_queryset(self, queryset: QuerySet, value: Any) -> Model | None:
         """``queryset.get()`` of the object, with its SQL compiled once per consumer class.
 
-        Building and compiling the query is most of what a lookup costs. When the consumer
-        keeps the stock queryset (``keeps_stock_queryset``) and that queryset only selects
-        plain rows, the same SQL serves every lookup (``websocket_api.queries.prepared_get``).
-        None: not this case, and the caller uses ``get()``.
+        Building and compiling the query is most of what a lookup costs. For a consumer
+        that keeps the stock queryset (``keeps_stock_queryset``, which the caller checks)
+        when that queryset only selects plain rows, the same SQL serves every lookup
+        (``websocket_api.queries.prepared_get``). None: not this case, and the caller uses
+        ``get()``.
         """
-        if not self.keeps_stock_queryset():
-            return None
         return prepared_get(
             type(self), cast(QuerySet, self.queryset), queryset, self.lookup_field, value
         )
@@ -192,7 +189,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         this database thread when all of them are DRF's own field classes, else by this
         connection. That holds only when the fields cannot depend on the request: the
         class builds them with DRF's own methods (``get_fields()``, ``get_field_names()``,
-        ``build_field()`` and the like, see ``queries.FIELD_BUILDERS``) and its
+        ``build_field()`` and the like, see ``serializer_fields.FIELD_BUILDERS``) and its
         ``__init__`` leaves them alone. Otherwise, and for input, they are built anew.
         """
         serializer_class = self.get_serializer_class()
@@ -220,15 +217,3 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         for field in fields.values():
             field.parent = target
         target.fields = fields
-
-
-def thread_fields() -> dict[type[BaseSerializer], Any] | None:
-    """Built fields kept for the database thread running this action (one action at a
-    time); None on an event loop, where the actions of different connections interleave."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        if not hasattr(_pool_thread, "fields"):
-            _pool_thread.fields = {}
-        return _pool_thread.fields
-    return None

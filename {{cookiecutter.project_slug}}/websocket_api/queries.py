@@ -9,7 +9,6 @@ step aside whenever anything could make the result differ from the ORM's.
 
 from __future__ import annotations
 
-import functools
 import keyword
 import threading
 from typing import Any, cast
@@ -22,25 +21,10 @@ from django.db.models.query import MAX_GET_RESULTS, ModelIterable
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.sql.compiler import SQLCompiler
 from rest_framework import fields as drf_fields
-from rest_framework.serializers import BaseSerializer, Serializer
+from rest_framework.serializers import Serializer
 
-# The methods through which a serializer builds its fields; a class that keeps DRF's own
-# builds the same fields for every request.
-FIELD_BUILDERS = (
-    "get_fields",
-    "get_field_names",
-    "get_default_field_names",
-    "get_extra_kwargs",
-    "include_extra_kwargs",
-    "get_uniqueness_extra_kwargs",
-    "build_field",
-    "build_standard_field",
-    "build_relational_field",
-    "build_nested_field",
-    "build_property_field",
-    "build_url_field",
-    "build_unknown_field",
-)
+from .serializer_fields import drf_built
+
 # Fields that show a model field's value as it is stored, whether they read it from an
 # instance or from a row of ``values_list()``.
 PLAIN_FIELDS = frozenset(
@@ -61,36 +45,6 @@ PLAIN_FIELDS = frozenset(
 )
 
 _thread = threading.local()
-
-
-@functools.cache
-def drf_built(serializer_class: type) -> bool:
-    """Whether the serializer class builds its fields with DRF's own methods only, so that
-    they cannot depend on the request."""
-    for name in FIELD_BUILDERS:
-        owner = next((klass for klass in serializer_class.__mro__ if name in vars(klass)), None)
-        if owner is not None and not owner.__module__.startswith("rest_framework."):
-            return False
-    return True
-
-
-def drf_leaf_fields(fields: Any) -> bool:
-    """Whether every field is one of DRF's own field classes, not a serializer, and so are
-    the fields it holds (a ``ListField``'s child, say): such fields keep nothing of a
-    request between calls."""
-    pending = list(fields.values())
-    while pending:
-        field = pending.pop()
-        if isinstance(field, BaseSerializer) or not type(field).__module__.startswith(
-            "rest_framework."
-        ):
-            return False
-        pending += [
-            inner
-            for inner in (getattr(field, "child", None), getattr(field, "child_relation", None))
-            if inner is not None
-        ]
-    return True
 
 
 def plain_queryset(queryset: QuerySet) -> bool:
@@ -124,6 +78,11 @@ def plain_model(model: type[Model]) -> bool:
     )
 
 
+def selected_columns(compiler: SQLCompiler) -> list[Any]:
+    """The expressions a compiled query selects, in order."""
+    return [expression for expression, _sql, _alias in compiler.select]
+
+
 class PreparedLookup:
     """One consumer class's lookup, compiled on one database thread, and what turns its
     rows into instances as ``QuerySet.get()`` does."""
@@ -140,7 +99,7 @@ class PreparedLookup:
         self.attnames: list[str] = []
         self.converters: dict = {}
         if compiler is not None:
-            columns = [expression for expression, _sql, _alias in compiler.select]
+            columns = selected_columns(compiler)
             self.attnames = [cast(Any, column).target.attname for column in columns]
             self.converters = compiler.get_converters(columns)
 
@@ -168,8 +127,7 @@ class PreparedLookup:
             return unusable
         if list(template_params) != list(params) or condition not in sql:
             return unusable
-        columns = [expression for expression, _sql, _alias in compiler.select]
-        if not all(isinstance(column, Col) for column in columns):
+        if not all(isinstance(column, Col) for column in selected_columns(compiler)):
             return unusable
         return cls(class_queryset, condition, sql, compiler)
 

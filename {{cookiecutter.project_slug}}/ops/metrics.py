@@ -18,6 +18,7 @@ client chooses, such as an action's name, cannot grow the number of series witho
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from django.conf import settings
 from prometheus_client import (
@@ -138,9 +139,10 @@ def connection_closed(route: str) -> None:
     WEBSOCKET_CONNECTIONS.labels(bounded("route", route)).dec()
 
 
-# The labelled series of answered requests, by their (bounded) labels: looking a series up
-# by its labels in prometheus-client takes a lock and more work per request.
-_answered_series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+# The labelled series of answered requests, by their (bounded) labels and by the values
+# that are their own labels: looking a series up in prometheus-client, or bounding its
+# labels, takes a lock and more work per request.
+_answered_series: dict[tuple[str, str, Any], tuple[Counter, Histogram]] = {}
 
 
 def message_answered(route: str, action: str, status: int, seconds: float) -> None:
@@ -150,13 +152,19 @@ def message_answered(route: str, action: str, status: int, seconds: float) -> No
     keeps their number of series small), ``status`` the reply's ``response_status`` and
     ``seconds`` the time since the frame arrived.
     """
-    labels = (bounded("route", route), bounded("action", action), bounded("status", status))
-    series = _answered_series.get(labels)
+    series = _answered_series.get((route, action, status))
     if series is None:
-        series = _answered_series[labels] = (
-            WEBSOCKET_MESSAGES.labels(*labels),
-            WEBSOCKET_ACTION_SECONDS.labels(*labels[:2]),
-        )
+        labels = (bounded("route", route), bounded("action", action), bounded("status", status))
+        series = _answered_series.get(labels)
+        if series is None:
+            series = _answered_series[labels] = (
+                WEBSOCKET_MESSAGES.labels(*labels),
+                WEBSOCKET_ACTION_SECONDS.labels(*labels[:2]),
+            )
+        if labels == (route, action, str(status)):
+            # Values within the bound are their own labels: found at once from now on.
+            # (At most one more entry per series, so the bound still holds.)
+            _answered_series[(route, action, status)] = series
     series[0].inc()
     series[1].observe(seconds)
 

@@ -313,8 +313,15 @@ class LookupTests(TransactionTestCase):
                 self.assertFalse(found._state.adding)
         with self.assertRaises(User.DoesNotExist):
             consumer.lookup_in_class_queryset(queryset, 999999)
+        with self.assertRaises(User.DoesNotExist):  # beyond the column's range, as get()
+            consumer.lookup_in_class_queryset(queryset, 2**70)
         with self.assertRaises(ValueError):
             consumer.lookup_in_class_queryset(queryset, "abc")
+        fraction = self.member.pk + 0.5  # get() takes the integer part
+        self.assertEqual(
+            consumer.lookup_in_class_queryset(queryset, fraction).pk,
+            User.objects.get(pk=fraction).pk,
+        )
 
     def test_values_that_change_the_condition_are_not_looked_up_with_other_sql(self):
         staff = create_user("staff", staff=True)

@@ -98,6 +98,36 @@ class CallQueueTests(TransactionTestCase):
             self.assertEqual(await asyncio.wait_for(quick, 5), 8)
             await slow
 
+    async def quick_result_behind_gate_then_slow_call(self) -> set[asyncio.Future]:
+        """On one thread: a gate holds a quick call and a slow one back; once it opens,
+        the quick call finishes while calls still wait, and the slow one starts. Gives the
+        calls whose results reached their callers within half a second."""
+        gate, release, started = threading.Event(), threading.Event(), threading.Event()
+        first = asyncio.ensure_future(run_in_database_thread(blocked_until, gate))
+        await asyncio.sleep(0.05)  # the thread is on the gate's call
+        quick = asyncio.ensure_future(run_in_database_thread(double_or_refuse, 4))
+        slow = asyncio.ensure_future(run_in_database_thread(blocked_until, release, started))
+        await asyncio.sleep(0.05)  # both wait behind the gate
+        gate.set()
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+            done, _ = await asyncio.wait([first, quick], timeout=0.5)
+            self.assertFalse(slow.done())
+        finally:
+            release.set()
+        self.assertEqual(await asyncio.wait_for(quick, 5), 8)
+        await asyncio.wait_for(asyncio.gather(first, slow), 5)
+        return done
+
+    async def test_results_ready_before_a_slow_call_reach_their_callers(self):
+        with override_settings(WEBSOCKET_API={"DATABASE_THREADS": 1}):
+            self.assertEqual(len(await self.quick_result_behind_gate_then_slow_call()), 2)
+
+    async def test_without_the_check_results_ready_before_a_slow_call_wait(self):
+        with override_settings(WEBSOCKET_API={**NEVER, "DATABASE_THREADS": 1}):
+            # The control: nothing takes the results until the thread's queue is empty.
+            self.assertEqual(await self.quick_result_behind_gate_then_slow_call(), set())
+
     async def test_slow_calls_run_side_by_side(self):
         first, second = threading.Event(), threading.Event()
 

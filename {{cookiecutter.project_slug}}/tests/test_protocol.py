@@ -235,6 +235,14 @@ class MalformedFrameTests(TransactionTestCase):
             self.assertTrue(reply["errors"][0].startswith("request_id:"))
             self.assertEqual((await socket.request("nope"))["response_status"], 405)
 
+    async def test_an_integer_request_id_over_the_limit_is_a_400_too(self):
+        async with connected("/ws/users/") as socket:
+            reply = await socket.request("list", request_id=10**300)
+            self.assertEqual((reply["response_status"], reply["request_id"]), (400, None))
+            for request_id in (2**62, -(2**63), 10**60):  # within the limit: echoed
+                reply = await socket.request("nope", request_id=request_id)
+                self.assertEqual((reply["response_status"], reply["request_id"]), (405, request_id))
+
     async def test_a_short_request_id_that_escapes_to_over_the_limit_is_a_400(self):
         # A lone surrogate makes the reply ASCII: each emoji then takes twelve bytes.
         request_id = "\ud800" + "\U0001f600" * 21

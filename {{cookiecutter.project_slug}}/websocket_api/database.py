@@ -10,9 +10,10 @@ still run one at a time, in order.
 Waking a thread, and waking the event loop for a result, costs more than most actions
 take, and threads that take turns on the GIL slow each other down. So calls wait in one
 queue per event loop; a thread that is running takes the next call as soon as it is done
-with one, and results reach the event loop together when it is busy. Another thread
-starts only when every running thread has spent ``DATABASE_HANDOFF_AFTER`` seconds on its
-current call: a slow call holds up the calls behind it for that long at most.
+with one, and hands its results over when no call is left or, while calls keep coming,
+at the event loop's next check: a result waits ``DATABASE_HANDOFF_AFTER`` seconds at most.
+Another thread starts only when every running thread has spent that long on its current
+call: a slow call holds up the calls behind it for that long at most.
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ class CallQueue:
         self.runners: list[Runner] = []
         self.finished: list[Call] = []
         self.delivery_due = False
+        self.first_finished_at = 0.0
         self.check: asyncio.TimerHandle | None = None
 
     @property
@@ -141,9 +143,12 @@ class CallQueue:
         with self.lock:
             self.waiting.append(call)
             runner = self.new_runner(time.monotonic())
+            # A thread that was already running may take this call and keep its earlier
+            # results until its queue is empty: the check hands them over meanwhile.
+            check_due = runner is None or len(self.runners) > 1
         if runner is not None:
             self.start(runner)
-        elif self.check is None:
+        if check_due and self.check is None:
             self.check = loop.call_later(self.handoff_after(), self.hand_off)
         return call
 
@@ -175,8 +180,10 @@ class CallQueue:
         return websocket_api_settings.DATABASE_HANDOFF_AFTER
 
     def hand_off(self) -> None:
-        """Start another thread when every running one has been on its call too long."""
+        """Deliver what is finished, and start another thread when every running one has
+        been on its call too long."""
         self.check = None
+        self.deliver()
         with self.lock:
             if not self.waiting:
                 return
@@ -209,11 +216,19 @@ class CallQueue:
             self.finish(call)
 
     def finish(self, call: Call) -> None:
-        """Queue a result for the event loop, waking it unless a wake-up is on its way."""
+        """Queue a result for the event loop. While calls wait, the thread goes on with
+        them and the loop's own check takes the results (waking the loop for each one
+        would make the two threads take turns on the GIL); once none waits, or a result
+        has waited ``DATABASE_HANDOFF_AFTER``, the loop is woken."""
+        now = time.monotonic()
         with self.lock:
+            if not self.finished:
+                self.first_finished_at = now
             self.finished.append(call)
-            wake = not self.delivery_due
-            self.delivery_due = True
+            overdue = now - self.first_finished_at >= self.handoff_after()
+            wake = not self.delivery_due and (not self.waiting or overdue)
+            if wake:
+                self.delivery_due = True
         if wake:
             try:
                 self.loop.call_soon_threadsafe(self.deliver)

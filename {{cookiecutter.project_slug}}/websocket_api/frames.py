@@ -93,6 +93,9 @@ def request_id_problem(content: dict) -> str | None:
     # as \ud83d\ude00, when a lone surrogate elsewhere makes the text ASCII).
     if type(request_id) is str and len(request_id) * 12 + 2 <= limit:
         return None
+    # A 64-bit integer takes at most 20 characters as JSON.
+    if type(request_id) is int and request_id.bit_length() < 64 and limit >= 20:
+        return None
     size = len(encode(request_id).encode("utf-8"))
     if size > limit:
         return f"request_id: Ensure it is at most {limit} bytes as JSON (it is {size})."

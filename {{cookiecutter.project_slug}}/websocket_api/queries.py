@@ -17,6 +17,7 @@ from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import Col
+from django.db.models.lookups import BuiltinLookup, Exact, Lookup
 from django.db.models.query import MAX_GET_RESULTS, ModelIterable
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.sql.compiler import SQLCompiler
@@ -87,7 +88,15 @@ class PreparedLookup:
     """One consumer class's lookup, compiled on one database thread, and what turns its
     rows into instances as ``QuerySet.get()`` does."""
 
-    __slots__ = ("attnames", "class_queryset", "compiler", "condition", "converters", "sql")
+    __slots__ = (
+        "attnames",
+        "class_queryset",
+        "compiler",
+        "condition",
+        "converters",
+        "lhs",
+        "sql",
+    )
 
     def __init__(
         self, class_queryset: QuerySet, condition: str, sql: str | None, compiler: Any
@@ -98,6 +107,9 @@ class PreparedLookup:
         self.compiler: SQLCompiler | None = compiler
         self.attnames: list[str] = []
         self.converters: dict = {}
+        # The compared column's SQL and parameters, when the lookup builds its condition
+        # as Django's own lookups do: the same for every value (see ``condition_of``).
+        self.lhs: tuple[str, list] | None = None
         if compiler is not None:
             columns = selected_columns(compiler)
             self.attnames = [cast(Any, column).target.attname for column in columns]
@@ -130,6 +142,34 @@ class PreparedLookup:
         if not all(isinstance(column, Col) for column in selected_columns(compiler)):
             return unusable
         return cls(class_queryset, condition, sql, compiler)
+
+    def learn_lhs(self, lookup: Lookup, condition: str, params: list) -> None:
+        """Keep the column's SQL when the condition is built as Django's lookups build it."""
+        lookup_class = type(lookup)
+        if (
+            lookup_class.process_lhs is not BuiltinLookup.process_lhs
+            or lookup_class.as_sql not in (BuiltinLookup.as_sql, Exact.as_sql)
+            or isinstance(lookup.rhs, bool)
+        ):
+            return
+        compiler = cast(SQLCompiler, self.compiler)
+        lhs_sql, lhs_params = lookup.process_lhs(compiler, compiler.connection)
+        self.lhs = (lhs_sql, list(lhs_params))
+        if self.condition_of(lookup) != (condition, params):
+            self.lhs = None  # built some other way: compile each condition
+
+    def condition_of(self, lookup: Lookup) -> tuple[str, list]:
+        """The lookup's condition and parameters, as ``lookup.as_sql()`` gives them."""
+        compiler = cast(SQLCompiler, self.compiler)
+        connection = compiler.connection
+        if self.lhs is None or isinstance(lookup.rhs, bool):
+            # True and False may compile to the bare column or its negation.
+            sql, params = lookup.as_sql(compiler, connection)
+            return sql, list(params)
+        lhs_sql, lhs_params = self.lhs
+        rhs_sql, rhs_params = lookup.process_rhs(compiler, connection)
+        rhs_sql = cast(BuiltinLookup, lookup).get_rhs_op(connection, rhs_sql)
+        return f"{lhs_sql} {rhs_sql}", [*lhs_params, *rhs_params]
 
     def get(self, model: type[Model], db: str, params: list) -> Model:
         """The one object the lookup finds; DoesNotExist or MultipleObjectsReturned else."""
@@ -200,21 +240,24 @@ def prepared_get(
         prepared = None  # the class queryset or the thread's database connection changed
     if prepared is not None and prepared.sql is None:
         return None
-    compiler = prepared.compiler if prepared is not None else queryset.query.get_compiler(db)
     try:
-        condition, params = exact(field.get_col(model._meta.db_table), value).as_sql(
-            compiler, connection
-        )
+        lookup = exact(field.get_col(model._meta.db_table), value)
+        if prepared is not None:
+            condition, params = prepared.condition_of(lookup)
+        else:
+            compiler = queryset.query.get_compiler(db)
+            condition, params = lookup.as_sql(compiler, connection)
+            params = list(params)
     except EmptyResultSet:
         raise cast(Any, model).DoesNotExist() from None
     if prepared is None:
-        prepared = PreparedLookup.compile(
-            class_queryset, queryset, field, value, condition, list(params)
-        )
+        prepared = PreparedLookup.compile(class_queryset, queryset, field, value, condition, params)
         prepared_lookups[(owner, db)] = prepared
+        if prepared.sql is not None:
+            prepared.learn_lhs(lookup, condition, params)
     if prepared.sql is None or prepared.condition != condition:
         return None
-    return prepared.get(model, db, list(params))
+    return prepared.get(model, db, params)
 
 
 def plain_columns(model: type[Model], serializer: Serializer) -> tuple[str, ...] | None:

@@ -40,7 +40,8 @@ DEFAULTS: dict[str, Any] = {
     # More lets more connections proceed at once; each holds a database connection.
     "DATABASE_THREADS": 8,
     # Seconds a call may keep every busy database thread before the calls waiting behind
-    # it start on another thread. Lower lets a slow action hold up others for less; higher
+    # it start on another thread, and a finished call's result may wait for the event loop
+    # while its thread goes on. Lower lets a slow action hold up others for less; higher
     # keeps quick actions on fewer threads, which take turns on the GIL less often.
     "DATABASE_HANDOFF_AFTER": 0.002,
     # Rows a list returns when the request gives no limit, and the largest limit accepted.

@@ -6,8 +6,9 @@ import json
 import uuid
 
 from asgiref.sync import sync_to_async
+from channels.sessions import InstanceSessionWrapper
 from channels.testing import WebsocketCommunicator
-from django.test import TransactionTestCase, override_settings
+from django.test import SimpleTestCase, TransactionTestCase, override_settings
 from django.urls import path
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -20,6 +21,7 @@ from config.asgi import websocket_stack
 from tests.support import HOST, ORIGIN, connected, create_user
 from users.consumers import UserConsumer
 from websocket_api.actions import action
+from websocket_api.connection import without_session_wrappers
 from websocket_api.consumers import AsyncAPIConsumer
 
 
@@ -131,6 +133,30 @@ tool_app = websocket_stack(
         path("ws/prefixed/", PrefixedJsonConsumer.as_asgi()),
     ]
 )
+
+
+class SessionSavedOnFrames(InstanceSessionWrapper):
+    save_message_types = ["http.response.start", "websocket.send"]
+
+
+class SendPathTests(SimpleTestCase):
+    """Frames skip Channels' session middleware, which passes them on untouched."""
+
+    async def server_send(self, message):
+        self.sent.append(message)
+
+    def setUp(self):
+        self.sent = []
+
+    def test_session_wrappers_are_skipped_down_to_the_servers_send(self):
+        outer = InstanceSessionWrapper({"cookies": {}}, self.server_send)
+        inner = InstanceSessionWrapper({"session": outer.scope["session"]}, outer.send)
+        self.assertEqual(without_session_wrappers(inner.send), self.server_send)
+
+    def test_a_wrapper_that_acts_on_websocket_messages_stays(self):
+        wrapper = SessionSavedOnFrames({"cookies": {}}, self.server_send)
+        self.assertEqual(without_session_wrappers(wrapper.send), wrapper.send)  # the control
+        self.assertEqual(without_session_wrappers(self.server_send), self.server_send)
 
 
 class MalformedFrameTests(TransactionTestCase):

@@ -25,6 +25,7 @@ from typing import Any
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from channels.sessions import InstanceSessionWrapper
 
 from .conf import websocket_api_settings
 from .instrumentation import instrumentation
@@ -51,6 +52,24 @@ def unsent_bytes(send: Any) -> int | None:
         return None
     waiting = len(transport.dataBuffer) - getattr(transport, "offset", 0)
     return waiting + getattr(transport, "_tempDataLen", 0)
+
+
+def without_session_wrappers(send: Any) -> Any:
+    """``send`` past Channels' session middleware, which only acts on HTTP responses (it
+    saves the session and sets its cookie there): WebSocket messages pass through it as
+    they are, at some cost per message. A wrapper that acts on WebSocket messages stays."""
+    while True:
+        wrapper = getattr(send, "__self__", None)
+        if (
+            not isinstance(wrapper, InstanceSessionWrapper)
+            or getattr(send, "__func__", None) is not InstanceSessionWrapper.send
+            or any(
+                kind.startswith("websocket.")
+                for kind in (*wrapper.save_message_types, *wrapper.cookie_response_message_types)
+            )
+        ):
+            return send
+        send = wrapper.real_send
 
 
 SERVER_SEND = "websocket_api.server_send"
@@ -118,7 +137,7 @@ class ConnectionConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.base_send = send
+        self.base_send = without_session_wrappers(send)
         reader = asyncio.ensure_future(self.read_frames(receive))
         try:
             while True:

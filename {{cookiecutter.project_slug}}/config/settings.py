@@ -232,10 +232,12 @@ WEBSOCKET_API = {
     "MAX_QUEUED_REQUESTS": env_int("DJANGO_WS_MAX_QUEUED_REQUESTS", 64),
     "MAX_SUBSCRIPTIONS": env_int("DJANGO_WS_MAX_SUBSCRIPTIONS", 100),
     "MAX_UNSENT_BYTES": env_int("DJANGO_WS_MAX_UNSENT_BYTES", 1024 * 1024),
-    # Threads that run WebSocket actions, each with its own database connection, and the
-    # seconds an action may keep every busy one before waiting actions start on another.
+    # Threads that run WebSocket actions, each with its own database connection, the
+    # seconds an action may keep every busy one before waiting actions start on another,
+    # and the seconds a thread with nothing to do waits for the next action.
     "DATABASE_THREADS": env_int("DJANGO_WS_DATABASE_THREADS", 8),
     "DATABASE_HANDOFF_AFTER": env_float("DJANGO_WS_DATABASE_HANDOFF_AFTER", 0.002),
+    "DATABASE_THREAD_IDLE": env_float("DJANGO_WS_DATABASE_THREAD_IDLE", 0.002),
     # Origins allowed to open a WebSocket, exactly (scheme, host and port). Unset: the
     # page's own origin (the handshake's Host, when ALLOWED_HOSTS has it) and
     # CSRF_TRUSTED_ORIGINS.

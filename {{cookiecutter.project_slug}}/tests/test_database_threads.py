@@ -7,11 +7,12 @@ import asyncio
 import contextvars
 import threading
 import time
+from unittest import mock
 
 from django.test import TransactionTestCase, override_settings
 from django.utils import timezone, translation
 
-from websocket_api.database import close_connections, run_in_database_thread
+from websocket_api.database import CallQueue, close_connections, run_in_database_thread
 
 REQUEST_ID = contextvars.ContextVar("request_id", default=None)
 NEVER = {"DATABASE_HANDOFF_AFTER": 3600.0}
@@ -127,6 +128,30 @@ class CallQueueTests(TransactionTestCase):
         with override_settings(WEBSOCKET_API={**NEVER, "DATABASE_THREADS": 1}):
             # The control: nothing takes the results until the thread's queue is empty.
             self.assertEqual(await self.quick_result_behind_gate_then_slow_call(), set())
+
+    async def threads_started_for_calls_a_little_apart(self, idle: float) -> int:
+        started = []
+        original = CallQueue.start
+
+        def counted(queue, runner):
+            started.append(runner)
+            return original(queue, runner)
+
+        with (
+            override_settings(WEBSOCKET_API={"DATABASE_THREAD_IDLE": idle}),
+            mock.patch.object(CallQueue, "start", counted),
+        ):
+            for _ in range(5):
+                self.assertEqual(await run_in_database_thread(double_or_refuse, 4), 8)
+                await asyncio.sleep(0.02)
+        return len(started)
+
+    async def test_a_call_soon_after_the_last_goes_to_the_thread_waiting_for_it(self):
+        self.assertEqual(await self.threads_started_for_calls_a_little_apart(idle=0.5), 1)
+
+    async def test_without_the_wait_each_call_a_little_apart_starts_a_thread(self):
+        # The control: with no wait, the thread leaves as soon as its queue is empty.
+        self.assertEqual(await self.threads_started_for_calls_a_little_apart(idle=0), 5)
 
     async def test_slow_calls_run_side_by_side(self):
         first, second = threading.Event(), threading.Event()

@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     # while its thread goes on. Lower lets a slow action hold up others for less; higher
     # keeps quick actions on fewer threads, which take turns on the GIL less often.
     "DATABASE_HANDOFF_AFTER": 0.002,
+    # Seconds a database thread that ran out of calls waits for the next one before it
+    # goes back to the pool: handing a call to a waiting thread is cheaper than starting one.
+    "DATABASE_THREAD_IDLE": 0.002,
     # Rows a list returns when the request gives no limit, and the largest limit accepted.
     "PAGE_SIZE": 100,
     "MAX_PAGE_SIZE": 1000,

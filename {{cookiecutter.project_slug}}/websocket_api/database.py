@@ -10,10 +10,11 @@ still run one at a time, in order.
 Waking a thread, and waking the event loop for a result, costs more than most actions
 take, and threads that take turns on the GIL slow each other down. So calls wait in one
 queue per event loop; a thread that is running takes the next call as soon as it is done
-with one, and hands its results over when no call is left or, while calls keep coming,
-at the event loop's next check: a result waits ``DATABASE_HANDOFF_AFTER`` seconds at most.
-Another thread starts only when every running thread has spent that long on its current
-call: a slow call holds up the calls behind it for that long at most.
+with one, or waits ``DATABASE_THREAD_IDLE`` for it, and hands its results over when no
+call is left or, while calls keep coming, at the event loop's next check: a result waits
+``DATABASE_HANDOFF_AFTER`` seconds at most. Another thread starts only when every running
+thread has spent that long on its current call: a slow call holds up the calls behind it
+for that long at most.
 """
 
 from __future__ import annotations
@@ -128,6 +129,9 @@ class CallQueue:
         self.delivery_due = False
         self.first_finished_at = 0.0
         self.check: asyncio.TimerHandle | None = None
+        # Runners that ran out of calls and wait DATABASE_THREAD_IDLE for the next one.
+        self.idle = 0
+        self.call_waiting = threading.Condition(self.lock)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -142,6 +146,8 @@ class CallQueue:
         call = Call(func, args, loop.create_future())
         with self.lock:
             self.waiting.append(call)
+            if self.idle:
+                self.call_waiting.notify()  # an idle runner takes it: none is started
             runner = self.new_runner(time.monotonic())
             # A thread that was already running may take this call and keep its earlier
             # results until its queue is empty: the check hands them over meanwhile.
@@ -196,13 +202,18 @@ class CallQueue:
         self.check = self.loop.call_later(self.handoff_after(), self.hand_off)
 
     def run(self, runner: Runner) -> None:
-        """On a database thread: take calls until none waits."""
+        """On a database thread: take calls until none waits, or comes within
+        ``DATABASE_THREAD_IDLE`` of the last one."""
         # As under asgiref's sync_to_async: async_to_sync() called from here (a signal
         # receiver sending to the channel layer, say) runs on the server's event loop.
         SyncToAsync.threadlocal.main_event_loop = self.loop_ref()
         SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
         while True:
             with self.lock:
+                if not self.waiting:
+                    self.idle += 1
+                    self.call_waiting.wait(websocket_api_settings.DATABASE_THREAD_IDLE)
+                    self.idle -= 1
                 if not self.waiting:
                     self.runners.remove(runner)
                     SyncToAsync.threadlocal.main_event_loop = None
